@@ -1,0 +1,114 @@
+"""The model's answer (spec §3) and the JSON schema the server is held to.
+
+Structural rules live here (types, list lengths, non-empty text): an answer
+that breaks them is *invalid*, is never cached and triggers a re-ask.
+Editorial rules (grounding, repeated bullets) live in `review.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rewriter import policy
+from rewriter.items import Sentiment
+
+_BULLET_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_MIN_P, _MAX_P = policy.WHAT_HAPPENED_PARAGRAPHS
+_MIN_B, _MAX_B = policy.IMPACT_BULLETS
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+class RewriteAnswer(BaseModel):
+    """Three sections and a sentiment, as JSON."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    overview: str = Field(min_length=1, max_length=policy.ANSWER_FIELD_MAX_CHARS)
+    what_happened: list[str] = Field(min_length=_MIN_P, max_length=_MAX_P)
+    impact: list[str] = Field(min_length=_MIN_B, max_length=_MAX_B)
+    sentiment: Sentiment
+
+    @field_validator("overview")
+    @classmethod
+    def _overview(cls, value: str) -> str:
+        value = _clean(value)
+        if not value:
+            raise ValueError("is empty")
+        return value
+
+    @field_validator("what_happened", mode="before")
+    @classmethod
+    def _paragraphs(cls, value: Any) -> Any:
+        if isinstance(value, str):  # one string with blank lines is fine too
+            value = [p for p in re.split(r"\n\s*\n", value)]
+        if isinstance(value, list):
+            value = [_clean(p) for p in value if isinstance(p, str) and _clean(p)]
+        return value
+
+    @field_validator("impact", mode="before")
+    @classmethod
+    def _bullets(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            value = [_clean(_BULLET_MARK.sub("", b)) for b in value if isinstance(b, str)]
+            value = [b for b in value if b]
+        return value
+
+    @field_validator("sentiment", mode="before")
+    @classmethod
+    def _sentiment(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+
+def response_schema() -> dict[str, Any]:
+    """JSON schema sent to the server; list limits stop a small model looping.
+
+    Strings carry no length bounds here: llama.cpp expands `maxLength` into one
+    grammar rule per character and its server crashes on the result. The
+    pydantic model enforces lengths instead.
+    """
+    text = {"type": "string"}
+    return {
+        "type": "object",
+        "properties": {
+            "overview": text,
+            "what_happened": {
+                "type": "array", "items": text, "minItems": _MIN_P, "maxItems": _MAX_P,
+            },
+            "impact": {
+                "type": "array", "items": text,
+                "minItems": _MIN_B, "maxItems": _MAX_B,
+            },
+            "sentiment": {"type": "string", "enum": [s.value for s in Sentiment]},
+        },
+        "required": ["overview", "what_happened", "impact", "sentiment"],
+        "additionalProperties": False,
+    }  # fmt: skip
+
+
+def parse_answer(content: str) -> RewriteAnswer:
+    """Parse and validate raw model output; raises ValueError with a readable reason."""
+    text = content.strip()
+    fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", text, flags=re.S)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise ValueError("the answer must be a JSON object")
+    try:
+        return RewriteAnswer.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'answer'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ValueError(f"the answer does not match the schema: {problems}") from None

@@ -1,0 +1,188 @@
+"""The on-disk response cache (spec §6), JSON only, never pickle.
+
+diskcache pickles by default, and even its JSONDisk unpickles rows whose mode
+says "pickle" (CVE-2025-69872): anyone who can write the cache folder could
+run code. `JSONOnlyDisk` stores text keys and JSON values and refuses any row
+that is not exactly that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import diskcache
+from diskcache.core import MODE_BINARY, MODE_RAW, UNKNOWN
+
+from rewriter import policy
+from rewriter.errors import CacheCorrupt, InputError
+from rewriter.settings import CacheMode
+
+KEY_PREFIX = "rewriter:"
+
+
+def canonical_json(data: Any) -> str:
+    """One spelling per value: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def request_key(request: dict[str, Any]) -> str:
+    """Tagged, versioned hash of the whole request (never the API key)."""
+    digest = hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
+    return f"{KEY_PREFIX}chat:{policy.CACHE_KEY_VERSION}:{digest}"
+
+
+def meta_key(name: str) -> str:
+    return f"{KEY_PREFIX}meta:{policy.CACHE_KEY_VERSION}:{name}"
+
+
+class JSONOnlyDisk(diskcache.Disk):
+    """A diskcache Disk that reads and writes nothing but text keys and JSON."""
+
+    def put(self, key: Any) -> tuple[Any, bool]:
+        if not isinstance(key, str):
+            raise TypeError("cache keys are strings")
+        return super().put(key)
+
+    def get(self, key: Any, raw: bool) -> Any:
+        if not raw:
+            raise CacheCorrupt("a cache key is pickled; refusing to load it")
+        return super().get(key, raw)
+
+    def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> Any:
+        if read:
+            raise TypeError("the cache stores JSON values, not files")
+        data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return super().store(data, False, key=key)
+
+    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+        if mode not in (MODE_RAW, MODE_BINARY) or read:
+            raise CacheCorrupt(f"a cache entry is not JSON (mode {mode}); refusing to load it")
+        data = super().fetch(mode, filename, value, False)
+        try:
+            return json.loads(bytes(data).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise CacheCorrupt("a cache entry is not valid JSON; refusing to load it") from None
+
+
+class ResponseCache:
+    """Model responses by request key, honouring the cache mode."""
+
+    def __init__(self, directory: Path, mode: CacheMode = CacheMode.USE) -> None:
+        self.directory = Path(directory)
+        self.mode = mode
+        self._cache: diskcache.Cache | None = None
+
+    @property
+    def store(self) -> diskcache.Cache:
+        if self._cache is None:
+            created = not self.directory.exists()
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if created:
+                os.chmod(self.directory, 0o700)
+            self._cache = diskcache.Cache(
+                str(self.directory),
+                disk=JSONOnlyDisk,
+                size_limit=policy.CACHE_SIZE_LIMIT_BYTES,
+                eviction_policy="none",
+            )
+        return self._cache
+
+    @property
+    def readable(self) -> bool:
+        return self.mode in (CacheMode.USE, CacheMode.REPLAY)
+
+    @property
+    def writable(self) -> bool:
+        return self.mode in (CacheMode.USE, CacheMode.REFRESH)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        if not self.readable:
+            return None
+        try:
+            value = self.store.get(key)
+        except CacheCorrupt as exc:
+            raise CacheCorrupt(
+                f"{exc} (key {key}); clear it with 'rewriter cache clear'",
+                where=str(self.directory),
+            ) from None
+        return value if isinstance(value, dict) else None
+
+    def set(self, key: str, value: dict[str, Any]) -> None:
+        if self.writable:
+            self.store.set(key, value)
+
+    def get_meta(self, name: str) -> Any:
+        if self.mode is CacheMode.OFF:
+            return None
+        try:
+            return self.store.get(meta_key(name))
+        except CacheCorrupt:
+            return None
+
+    def set_meta(self, name: str, value: Any) -> None:
+        if self.writable:
+            self.store.set(meta_key(name), value)
+
+    # --- maintenance (rewriter cache ...) -----------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        store = self.store
+        keys = list(store.iterkeys())
+        return {
+            "directory": str(self.directory),
+            "entries": sum(1 for k in keys if k.startswith(f"{KEY_PREFIX}chat:")),
+            "meta": sum(1 for k in keys if k.startswith(f"{KEY_PREFIX}meta:")),
+            "bytes": store.volume(),
+        }
+
+    def clear(self) -> int:
+        return self.store.clear()
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        store = self.store
+        for key in sorted(store.iterkeys()):
+            yield key, store.get(key)
+
+    def export(self, path: Path) -> int:
+        """Write every entry as JSON Lines, sorted by key for stable diffs."""
+        tmp = path.with_name(path.name + ".tmp")
+        count = 0
+        with tmp.open("w", encoding="utf-8") as out:
+            for key, value in self.items():
+                out.write(canonical_json({"key": key, "value": value}) + "\n")
+                count += 1
+        os.replace(tmp, path)
+        return count
+
+    def import_(self, path: Path) -> int:
+        """Load entries written by `export`; every line is checked first."""
+        entries = []
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    raise InputError(f"not JSON ({exc})", where=where) from None
+                if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+                    raise InputError("expected an object with a string 'key'", where=where)
+                if not record["key"].startswith(KEY_PREFIX) or "value" not in record:
+                    raise InputError("not a rewriter cache entry", where=where)
+                entries.append((record["key"], record["value"]))
+        store = self.store
+        with store.transact():
+            for key, value in entries:
+                store.set(key, value)
+        return len(entries)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None

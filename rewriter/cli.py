@@ -1,0 +1,215 @@
+"""The `rewriter` command line: parses arguments and calls the library.
+
+Heavy modules (openai, pydantic-settings, diskcache) are imported inside the
+commands, so `rewriter --help` and `rewriter check` start fast.
+Exit status: 0 all good, 1 some item failed or was blocked, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="rewriter",
+    help=(
+        "Turn raw news-feed items into full Markdown articles with an OpenAI-compatible model.\n\n"
+        "Every model response is cached on disk, so runs are reproducible offline. "
+        "With no OPENAI_API_KEY or OPENAI_BASE_URL set, the embedded local model is used."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+cache_app = typer.Typer(help="Inspect, clear, export and import the response cache.", no_args_is_help=True)
+prompt_app = typer.Typer(help="Show the prompts and the exact messages sent to the model.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+app.add_typer(prompt_app, name="prompt")
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one clean line and an exit status, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
+        from rewriter.errors import InputError, LocalModelUnavailable, PromptError, RewriterError
+
+        try:
+            return command(*args, **kwargs)
+        except (PromptError, LocalModelUnavailable) as exc:
+            err(f"error: {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        except InputError as exc:
+            err(f"error: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+        except RewriterError as exc:
+            err(f"error: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+        except ValidationError as exc:
+            from rewriter.readers.markdown import validation_message
+
+            err(f"error: invalid setting: {validation_message(exc)}")
+            raise typer.Exit(EXIT_USAGE) from None
+
+    return wrapper
+
+
+def _settings(**overrides: Any) -> Any:
+    from rewriter.settings import load_settings
+
+    return load_settings(**overrides)
+
+
+ModelOpt = typer.Option(None, "--model", help="Model name (default: REWRITER_MODEL, or the provider's default).")
+PromptsOpt = typer.Option(
+    None, "--prompts", help="Folder with your own system.md and user.md (default: the packaged prompts).",
+    exists=True, file_okay=False,
+)  # fmt: skip
+
+
+@app.command()
+@reports_errors
+def rewrite(
+    paths: list[Path] = typer.Argument(..., help="Markdown drafts with YAML front matter.", show_default=False),
+    in_place: bool = typer.Option(False, "--in-place", "-i", help="Replace each draft with its article."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here: a file, or a folder for several drafts."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show a coloured diff of what would change; write nothing."),
+    force: bool = typer.Option(False, "--force", help="Rewrite even articles that are already current."),
+    model: Optional[str] = ModelOpt,
+    prompts: Optional[Path] = PromptsOpt,
+) -> None:
+    """Rewrite one or a few drafts (the editor command).
+
+    Example: rewriter rewrite drafts/doj.md -o out/
+    """
+    import asyncio
+
+    from rewriter.editor import rewrite_files
+    from rewriter.runtime import Run
+
+    if in_place and output is not None:
+        err("error: choose either --in-place or --output, not both")
+        raise typer.Exit(EXIT_USAGE)
+    if not in_place and output is None and not dry_run:
+        err("error: say where articles go: --in-place, --output PATH, or --dry-run to preview")
+        raise typer.Exit(EXIT_USAGE)
+    run = Run.open(_settings(model=model), prompts)
+
+    async def go() -> list[Any]:
+        try:
+            return await rewrite_files(run, paths, in_place=in_place, output=output, force=force, dry_run=dry_run)
+        finally:
+            await run.aclose()
+
+    results = asyncio.run(go())
+    failed = False
+    for result in results:
+        if result.diff:
+            _print_diff(result.diff)
+        if result.status == "failed":
+            failed = True
+            err(f"error: {result.message}")
+        elif result.status == "draft":
+            failed = True
+            err(f"draft: {result.target}: {result.message}")
+        elif result.status == "current":
+            err(f"current: {result.target}: {result.message}")
+        elif result.status == "rewritten":
+            err(f"wrote {result.target}")
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _print_diff(diff: str) -> None:
+    from rich.console import Console
+    from rich.syntax import Syntax
+
+    Console(soft_wrap=True).print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+
+
+@prompt_app.command("show")
+@reports_errors
+def prompt_show(
+    path: Path = typer.Argument(..., help="A Markdown draft.", show_default=False),
+    prompts: Optional[Path] = PromptsOpt,
+) -> None:
+    """Print the exact messages that would be sent for a draft, as JSON."""
+    import json
+
+    from rewriter.prompts import load_prompt
+    from rewriter.readers.markdown import read_draft
+    from rewriter.rewrite import build_messages
+
+    messages = build_messages(read_draft(path), load_prompt(prompts))
+    typer.echo(json.dumps(messages, indent=2, ensure_ascii=False))
+
+
+@cache_app.command("stats")
+@reports_errors
+def cache_stats() -> None:
+    """How many responses the cache holds, and where."""
+    from rewriter.cache import ResponseCache
+
+    settings = _settings()
+    stats = ResponseCache(settings.cache_dir).stats()
+    for key, value in stats.items():
+        typer.echo(f"{key}: {value}")
+
+
+@cache_app.command("clear")
+@reports_errors
+def cache_clear(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
+    """Delete every stored response."""
+    from rewriter.cache import ResponseCache
+
+    settings = _settings()
+    if not yes and not typer.confirm(f"Delete every response cached in {settings.cache_dir}?"):
+        raise typer.Exit(EXIT_FAILED)
+    typer.echo(f"removed {ResponseCache(settings.cache_dir).clear()} entries")
+
+
+@cache_app.command("export")
+@reports_errors
+def cache_export(file: Path = typer.Argument(..., help="JSON Lines file to write.", show_default=False)) -> None:
+    """Write the cache to a JSON Lines file (to commit recorded responses)."""
+    from rewriter.cache import ResponseCache
+
+    typer.echo(f"exported {ResponseCache(_settings().cache_dir).export(file)} entries to {file}")
+
+
+@cache_app.command("import")
+@reports_errors
+def cache_import(
+    file: Path = typer.Argument(..., help="JSON Lines file written by 'cache export'.", exists=True, dir_okay=False),
+) -> None:
+    """Load responses from a JSON Lines export (for offline replay)."""
+    from rewriter.cache import ResponseCache
+
+    typer.echo(f"imported {ResponseCache(_settings().cache_dir).import_(file)} entries from {file}")
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    # SIGTERM unwinds like Ctrl-C so `finally` blocks stop the local server
+    # and remove temporary files.
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        app()
+    except KeyboardInterrupt:
+        err("interrupted")
+        sys.exit(130)

@@ -1,0 +1,185 @@
+"""The normalised feed item: what every reader produces and the pipeline uses.
+
+Readers map their own format onto `FeedItem` (spec §1); from then on nothing
+downstream knows whether a story came from the news API, RSS or a draft.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rewriter.normalise import normalise_line, normalise_text, source_hash
+
+
+class Sentiment(str, enum.Enum):
+    POSITIVE = "POSITIVE"
+    NEGATIVE = "NEGATIVE"
+    NEUTRAL = "NEUTRAL"
+
+
+class SourceRef(BaseModel):
+    """Where the item was published (`source` in the front matter)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    key: str
+    type: str
+
+
+def iso_utc(value: Any) -> str:
+    """ISO 8601 UTC with milliseconds and `Z`: `2025-11-14T17:46:49.000Z`.
+
+    Accepts unix seconds, datetimes and ISO strings (a naive time is UTC).
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a time, got a boolean")
+    if isinstance(value, (int, float)):
+        moment = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+    elif isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+    else:
+        raise ValueError(f"expected a time, got {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_iso() -> str:
+    return iso_utc(dt.datetime.now(dt.timezone.utc))
+
+
+def unique_upper(values: list[str]) -> list[str]:
+    """Upper-cased, normalised, duplicates dropped, order kept (spec §1 tags)."""
+    seen: dict[str, None] = {}
+    for value in values:
+        tag = normalise_line(str(value)).upper()
+        if tag:
+            seen.setdefault(tag, None)
+    return list(seen)
+
+
+class SourceText(BaseModel):
+    """What the model rewrites. Never published as is."""
+
+    title: str
+    subtitle: str = ""
+    body: str = ""
+
+    @field_validator("title", "subtitle", mode="before")
+    @classmethod
+    def _line(cls, value: Any) -> str:
+        return normalise_line(value if isinstance(value, str) else "")
+
+    @field_validator("body", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> str:
+        return normalise_text(value if isinstance(value, str) else "")
+
+    def joined(self) -> str:
+        return "\n\n".join(p for p in (self.title, self.subtitle, self.body) if p)
+
+    @property
+    def hash(self) -> str:
+        return source_hash(self.joined())
+
+
+class FeedItem(BaseModel):
+    """One story, normalised, with the front matter it will be published under."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    publishedAt: str
+    lang: str = "en"
+    externalId: str
+    source: SourceRef
+    category: str
+    tags: list[str] = Field(default_factory=list)
+    stickyWeight: int = 0
+    sentiment: Sentiment | None = None
+    score: float = 0
+    draft: bool = False
+    coverImage: Any = None
+    text: SourceText
+    #: Front-matter keys of a Markdown input that rewriter does not own, in
+    #: their original order, kept where they were.
+    extra: dict[str, Any] = Field(default_factory=dict)
+    #: Order of the keys of a Markdown input, so extras stay in place.
+    key_order: list[str] = Field(default_factory=list)
+    #: Where it came from, for messages: `feed.xml item 3`, `drafts/a.md`.
+    origin: str = ""
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, value: Any) -> str:
+        text = normalise_line(value if isinstance(value, str) else None)
+        if not text:
+            raise ValueError("missing or empty")
+        return text
+
+    @field_validator("publishedAt", mode="before")
+    @classmethod
+    def _published(cls, value: Any) -> str:
+        if value in (None, ""):
+            raise ValueError("missing")
+        return iso_utc(value)
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, value: Any) -> str:
+        return normalise_line(str(value or "en")).lower() or "en"
+
+    @field_validator("externalId", mode="before")
+    @classmethod
+    def _external_id(cls, value: Any) -> str:
+        if value is None or isinstance(value, bool) or str(value).strip() == "":
+            raise ValueError("missing")
+        return normalise_line(str(value))
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: Any) -> str:
+        return normalise_line(str(value or "")).upper()
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return unique_upper([str(v) for v in value])
+
+    @field_validator("sentiment", mode="before")
+    @classmethod
+    def _sentiment(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) and value.strip() else None
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """An item is `(source.key, externalId)` (spec §1)."""
+        return (self.source.key, self.externalId)
+
+    @property
+    def source_hash(self) -> str:
+        return self.text.hash
+
+    @property
+    def label(self) -> str:
+        return self.origin or f"{self.source.key}:{self.externalId}"

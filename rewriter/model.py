@@ -1,0 +1,271 @@
+"""One chat completion through the cache, with structured-output negotiation.
+
+Servers differ in what `response_format` they accept: OpenAI takes a strict
+`json_schema`, llama.cpp's server rejects that (HTTP 500) but honours
+`{"type": "json_object", "schema": ...}`, others only plain `json_object`.
+We try them in that order, remember per server what worked (in the cache
+folder, so the next run starts right), and look every candidate up in the
+cache first so a replay needs no server at all.
+
+Transport retries (408/409/429/5xx, Retry-After) are the openai client's job;
+this module never loops on them itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from rewriter import policy
+from rewriter.answer import response_schema
+from rewriter.cache import ResponseCache, request_key
+from rewriter.errors import CacheMiss, ModelError
+from rewriter.settings import CacheMode
+
+T = TypeVar("T")
+
+FORMATS = ("json_schema", "json_object_schema", "json_object")
+
+
+def format_payload(name: str) -> dict[str, Any]:
+    schema = response_schema()
+    if name == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
+    if name == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_object"}
+
+
+@dataclass
+class Endpoint:
+    """Where requests go. `server_id` is what the cache key records of it.
+
+    For a configured server it is the base URL; for the embedded model it is
+    the model file's name and hash, never the random port it listens on.
+    `start` brings a lazily started server up and returns its base URL.
+    """
+
+    model: str
+    server_id: str
+    base_url: str | None = None
+    api_key: str | None = None
+    first_format: str = FORMATS[0]
+    start: Callable[[], Awaitable[str]] | None = None
+
+
+@dataclass
+class Completion(Generic[T]):
+    content: str
+    parsed: T
+    cached: bool
+    usage: dict[str, int] = field(default_factory=dict)
+    format: str = ""
+    latency: float = 0.0
+
+
+class InvalidAnswer(Exception):
+    """The server answered, but the content failed validation (never cached)."""
+
+    def __init__(self, reason: str, content: str, usage: dict[str, int]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.content = content
+        self.usage = usage
+
+
+class _FormatRejected(Exception):
+    pass
+
+
+def _is_format_rejection(exc: Exception) -> bool:
+    import openai
+
+    if not isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError)):
+        return False
+    text = str(exc).lower()
+    return any(word in text for word in ("response_format", "json_schema", "json_object", "schema"))
+
+
+class ModelClient:
+    """Sends chat requests for one run; share it between concurrent items."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        cache: ResponseCache,
+        *,
+        timeout: float = policy.REQUEST_TIMEOUT_S,
+        max_retries: int = policy.TRANSPORT_RETRIES,
+    ) -> None:
+        self.endpoint = endpoint
+        self.cache = cache
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client: Any = None
+        self._lock = asyncio.Lock()
+        self._format: str | None = None
+
+    # --- request building --------------------------------------------------
+
+    def _format_order(self) -> list[str]:
+        if self._format is None:
+            remembered = self.cache.get_meta(f"format:{self.endpoint.server_id}")
+            self._format = remembered if remembered in FORMATS else self.endpoint.first_format
+        start = FORMATS.index(self._format)
+        return list(FORMATS[start:]) + list(FORMATS[:start])
+
+    def body(self, messages: list[dict[str, str]], fmt: str) -> dict[str, Any]:
+        return {
+            "model": self.endpoint.model,
+            "messages": messages,
+            "response_format": format_payload(fmt),
+            "temperature": policy.TEMPERATURE,
+            "max_tokens": policy.MAX_TOKENS,
+        }
+
+    def key(self, body: dict[str, Any]) -> str:
+        return request_key({"server": self.endpoint.server_id, **body})
+
+    # --- the call ------------------------------------------------------------
+
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        parse: Callable[[str], T],
+        *,
+        where: str,
+    ) -> Completion[T]:
+        """The parsed answer to `messages`, from the cache or the server.
+
+        Raises InvalidAnswer when the content fails `parse`, ModelError for
+        everything else (timeouts, HTTP errors, refusals, truncation), and
+        CacheMiss in replay mode.
+        """
+        order = self._format_order()
+        if self.cache.readable:
+            for fmt in order:
+                body = self.body(messages, fmt)
+                hit = self.cache.get(self.key(body))
+                if hit is not None and isinstance(hit.get("content"), str):
+                    try:
+                        parsed = parse(hit["content"])
+                    except ValueError:
+                        continue  # recorded under an older schema; ask again
+                    return Completion(hit["content"], parsed, True, hit.get("usage", {}), fmt)
+        if self.cache.mode is CacheMode.REPLAY:
+            raise CacheMiss(self.key(self.body(messages, order[0])), where=where)
+
+        last_rejection: Exception | None = None
+        for fmt in order:
+            body = self.body(messages, fmt)
+            try:
+                content, usage, latency = await self._send(body, where)
+            except _FormatRejected as exc:
+                last_rejection = exc
+                continue
+            if fmt != self._format:
+                self._format = fmt
+                self.cache.set_meta(f"format:{self.endpoint.server_id}", fmt)
+            try:
+                parsed = parse(content)
+            except ValueError as exc:
+                raise InvalidAnswer(str(exc), content, usage) from None
+            self.cache.set(self.key(body), {"content": content, "usage": usage, "format": fmt})
+            return Completion(content, parsed, False, usage, fmt, latency)
+        raise ModelError(
+            f"the server rejected every structured-output mode ({', '.join(order)}): {last_rejection}",
+            where=where,
+        )
+
+    async def _openai(self) -> Any:
+        async with self._lock:
+            if self._client is None:
+                import openai
+
+                base_url = self.endpoint.base_url
+                if self.endpoint.start is not None:
+                    base_url = await self.endpoint.start()
+                self._client = openai.AsyncOpenAI(
+                    base_url=base_url,
+                    api_key=self.endpoint.api_key or "not-needed",
+                    timeout=openai.Timeout(self.timeout, connect=policy.CONNECT_TIMEOUT_S),
+                    max_retries=self.max_retries,
+                )
+            return self._client
+
+    @property
+    def base_url(self) -> str:
+        if self._client is not None:
+            return str(self._client.base_url)
+        return self.endpoint.base_url or self.endpoint.server_id
+
+    async def _send(self, body: dict[str, Any], where: str) -> tuple[str, dict[str, int], float]:
+        import openai
+
+        client = await self._openai()
+        started = time.perf_counter()
+        try:
+            response = await client.chat.completions.create(**body)
+        except openai.APITimeoutError:
+            raise ModelError(
+                f"the model server at {self.base_url} did not answer within {self.timeout:g} s",
+                where=where,
+            ) from None
+        except openai.APIConnectionError as exc:
+            raise ModelError(f"cannot reach the model server at {self.base_url}: {exc}", where=where) from None
+        except openai.APIStatusError as exc:
+            if _is_format_rejection(exc):
+                raise _FormatRejected(str(exc)) from None
+            raise ModelError(
+                f"the model server at {self.base_url} answered HTTP {exc.status_code}: {_short(exc.message)}",
+                where=where,
+            ) from None
+        except (openai.APIError, ValueError) as exc:
+            raise ModelError(
+                f"the model server at {self.base_url} sent a malformed response: {_short(str(exc))}",
+                where=where,
+            ) from None
+        latency = time.perf_counter() - started
+        usage = _usage(response)
+        choices = getattr(response, "choices", None)
+        if not choices:
+            raise ModelError("the model returned no choices (empty answer)", where=where, usage=usage)
+        choice = choices[0]
+        message = choice.message
+        content = (getattr(message, "content", None) or "").strip()
+        refusal = getattr(message, "refusal", None)
+        if refusal or choice.finish_reason == "content_filter":
+            raise ModelError(f"the model refused: {_short(refusal or 'content filter')}", where=where, usage=usage)
+        if choice.finish_reason == "length":
+            raise ModelError(
+                f"the answer was cut off at max_tokens={policy.MAX_TOKENS} (finish_reason=length)",
+                where=where,
+                usage=usage,
+                last_output=content,
+            )
+        if not content:
+            raise ModelError("the model returned an empty answer", where=where, usage=usage)
+        return content, usage, latency
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def _usage(response: Any) -> dict[str, int]:
+    usage = getattr(response, "usage", None)
+    if usage is None:
+        return {}
+    return {
+        "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
+        "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
+    }
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,72 @@
+"""Writing articles safely: atomic replace, and leave current articles alone.
+
+A write goes to a temporary file in the target folder, is flushed to disk,
+then renamed over the target, so a crash or Ctrl-C never leaves half an
+article. An article whose `ai.sourceHash` and `ai.version` already match is
+not touched at all, so reruns change nothing on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rewriter.errors import RewriterError
+
+
+class UnsafePath(RewriterError):
+    """A computed output path would leave the output folder."""
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def read_ai_block(path: Path) -> dict[str, Any] | None:
+    """The `ai` mapping of an existing article, or None if there is none."""
+    import frontmatter
+    import yaml
+
+    try:
+        metadata, _ = frontmatter.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        return None
+    ai = metadata.get("ai") if isinstance(metadata, dict) else None
+    return ai if isinstance(ai, dict) else None
+
+
+def is_current(path: Path, source_hash: str, version: int) -> bool:
+    """True when `path` holds a rewrite of this very source with this prompt version."""
+    if not path.is_file():
+        return False
+    ai = read_ai_block(path)
+    return bool(
+        ai
+        and ai.get("rewritten") is True
+        and ai.get("sourceHash") == source_hash
+        and ai.get("version") == version
+    )
+
+
+def inside(folder: Path, path: Path) -> Path:
+    """`path` resolved, provided it stays within `folder`."""
+    root = folder.resolve()
+    target = path.resolve()
+    if target != root and root not in target.parents:
+        raise UnsafePath(f"refusing to write outside {folder}: {path}")
+    return target

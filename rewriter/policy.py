@@ -1,0 +1,62 @@
+"""Every timeout, retry count and limit in one place.
+
+Other modules import these names instead of spelling literals, so a reviewer
+can see (and change) the whole operating envelope of the tool on one page.
+"""
+
+from __future__ import annotations
+
+# --- the model call -------------------------------------------------------
+#: Seconds one HTTP request to the model may take before it is abandoned.
+REQUEST_TIMEOUT_S = 120.0
+#: Seconds to wait for a TCP connection to the model server.
+CONNECT_TIMEOUT_S = 5.0
+#: Transport retries done by the openai client itself (408/409/429/5xx,
+#: honouring Retry-After). We never write a second loop for these.
+TRANSPORT_RETRIES = 2
+#: How many answers we ask for in total before giving up on an item: the first
+#: ask plus re-asks after a validation or grounding failure.
+ANSWER_ATTEMPTS = 3
+#: Upper bound on generated tokens for one answer. Enough for the three
+#: sections of a seed-sized item; a truncated answer is an error, not an article.
+MAX_TOKENS = 1024
+#: Sampling settings sent with every request (and part of the cache key).
+TEMPERATURE = 0.2
+
+# --- the article ----------------------------------------------------------
+
+
+#: The description is the overview cut at a word boundary to this many
+#: characters, then an ellipsis is added (so at most 176 in all).
+DESCRIPTION_MAX_CHARS = 175
+OVERVIEW_WORDS = (40, 90)
+WHAT_HAPPENED_PARAGRAPHS = (1, 3)
+IMPACT_BULLETS = (3, 6)
+#: Longest text we accept for one field of the answer (keeps runaway output
+#: from becoming an article).
+ANSWER_FIELD_MAX_CHARS = 1500
+
+# --- inputs ---------------------------------------------------------------
+#: Largest input file we read. Feeds are streamed item by item; this bounds a
+#: single Markdown draft or JSON document that must be held whole.
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+#: Seconds allowed to fetch a feed over http(s).
+FEED_FETCH_TIMEOUT_S = 30.0
+#: Longest slug used in an output file name.
+SLUG_MAX_CHARS = 80
+
+# --- the batch job --------------------------------------------------------
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 256
+
+# --- the cache ------------------------------------------------------------
+#: Bumped when the layout of the cache key changes, so old entries never
+#: answer a request they were not recorded for.
+CACHE_KEY_VERSION = "v1"
+CACHE_SIZE_LIMIT_BYTES = 4 * 1024**3
+
+# --- the embedded local model ---------------------------------------------
+LOCAL_SERVER_START_TIMEOUT_S = 120.0
+LOCAL_SERVER_STOP_TIMEOUT_S = 10.0
+LOCAL_CONTEXT_TOKENS = 4096
+LOCAL_SERVER_LOG_TAIL_LINES = 20

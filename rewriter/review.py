@@ -1,0 +1,176 @@
+"""Editorial review of a valid answer: grounding and repeated bullets (spec §3).
+
+A small model writes fluent JSON and invents figures ("a $20 million
+transaction in 2023"). Every number in the answer must therefore appear in the
+source; `review` lists what does not, the re-ask names it, and what survives
+the re-asks is dropped sentence by sentence or turned into a draft.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from rewriter import policy
+from rewriter.answer import RewriteAnswer
+
+_MULTIPLIERS = {
+    "%": 1, "percent": 1, "per cent": 1,
+    "k": 1e3, "thousand": 1e3,
+    "m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6,
+    "b": 1e9, "bn": 1e9, "billion": 1e9,
+    "t": 1e12, "tn": 1e12, "trillion": 1e12,
+}  # fmt: skip
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.,])"  # not the tail of a word ("Web3", "Q4") or number
+    r"(?:[$€£¥]\s?)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<word>%|(?:percent|per cent|thousand|million|billion|trillion)\b)"
+    r"|(?P<letter>[kKmMbBtT]|mn|bn|mln|tn)(?![A-Za-z]))?"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(\d$])")
+#: Shortest overview we still publish after dropping unsupported sentences.
+_MIN_OVERVIEW_WORDS_AFTER_DROP = 20
+_MIN_OVERVIEW_WORDS, _MAX_OVERVIEW_WORDS = policy.OVERVIEW_WORDS
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as written (`$15M`) and its value (15000000.0)."""
+
+    text: str
+    value: float
+
+
+def figures(text: str) -> list[Figure]:
+    """Every number in the text, with magnitude words folded in."""
+    found = []
+    for match in _NUMBER.finditer(text):
+        value = float(match.group("num").replace(",", ""))
+        unit = (match.group("word") or match.group("letter") or "").lower()
+        value *= _MULTIPLIERS.get(unit, 1)
+        found.append(Figure(match.group(0).strip(), value))
+    return found
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+class Facts:
+    """The set of figures a rewrite may use: those of the source text."""
+
+    def __init__(self, *texts: str) -> None:
+        self.values = sorted({f.value for text in texts for f in figures(text)})
+
+    def supports(self, figure: Figure) -> bool:
+        return any(_same(figure.value, v) for v in self.values)
+
+    def unsupported(self, text: str) -> list[Figure]:
+        return [f for f in figures(text) if not self.supports(f)]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One editorial fault in an answer, phrased for the re-ask and the warnings."""
+
+    kind: str  # "ungrounded" | "duplicate" | "length"
+    field: str
+    message: str
+    blocking: bool = True
+
+
+def _fields(answer: RewriteAnswer) -> list[tuple[str, str]]:
+    return (
+        [("overview", answer.overview)]
+        + [(f"what_happened[{i}]", p) for i, p in enumerate(answer.what_happened)]
+        + [(f"impact[{i}]", b) for i, b in enumerate(answer.impact)]
+    )
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def duplicate_bullets(bullets: list[str]) -> list[tuple[int, int]]:
+    """Pairs of bullets that say the same thing (equal or nearly equal)."""
+    folded = [_fold(b) for b in bullets]
+    return [
+        (i, j)
+        for i in range(len(folded))
+        for j in range(i + 1, len(folded))
+        if folded[i] == folded[j]
+        or difflib.SequenceMatcher(None, folded[i], folded[j]).ratio() >= 0.9
+    ]
+
+
+def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
+    """Everything wrong with a schema-valid answer, blocking problems first."""
+    problems = []
+    for name, text in _fields(answer):
+        for fig in facts.unsupported(text):
+            problems.append(
+                Problem("ungrounded", name, f"{name} uses the figure '{fig.text}', which is not in the source")
+            )
+    for i, j in duplicate_bullets(answer.impact):
+        problems.append(Problem("duplicate", f"impact[{j}]", f"impact[{j}] repeats impact[{i}]"))
+    words = len(answer.overview.split())
+    if not _MIN_OVERVIEW_WORDS // 2 <= words <= _MAX_OVERVIEW_WORDS * 3 // 2:
+        problems.append(
+            Problem(
+                "length",
+                "overview",
+                f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}",
+                blocking=False,
+            )
+        )
+    return problems
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+@dataclass
+class Pruned:
+    """An answer with unsupported sentences removed, and what was removed."""
+
+    answer: RewriteAnswer
+    dropped: list[str] = field(default_factory=list)
+
+
+def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
+    """Remove sentences that carry unsupported figures, and repeated bullets.
+
+    Returns None when what is left would break a section's limits, so the
+    caller falls back to a draft with warnings instead.
+    """
+    dropped: list[str] = []
+
+    def keep(text: str) -> str:
+        kept = []
+        for sentence in sentences(text):
+            (dropped.append(sentence) if facts.unsupported(sentence) else kept.append(sentence))
+        return " ".join(kept)
+
+    overview = keep(answer.overview)
+    paragraphs = [p for p in (keep(p) for p in answer.what_happened) if p]
+    bullets: list[str] = []
+    for bullet in answer.impact:
+        if facts.unsupported(bullet) or any(_fold(bullet) == _fold(b) for b in bullets):
+            dropped.append(bullet)
+        elif duplicate_bullets(bullets + [bullet]):
+            dropped.append(bullet)
+        else:
+            bullets.append(bullet)
+    if (
+        len(overview.split()) < _MIN_OVERVIEW_WORDS_AFTER_DROP
+        or not paragraphs
+        or len(bullets) < policy.IMPACT_BULLETS[0]
+    ):
+        return None
+    pruned = answer.model_copy(
+        update={"overview": overview, "what_happened": paragraphs, "impact": bullets}
+    )
+    return Pruned(pruned, dropped)

@@ -1,0 +1,189 @@
+"""Rewrite one item: prompt → model (through the cache) → validate → review.
+
+The only loop of our own is here: after an invalid or ungrounded answer we
+re-ask with the problems named, on a *new* message list each time (the
+caller's messages are never mutated). What is still ungrounded after the
+allowed attempts is dropped sentence by sentence if the sections stay within
+their limits, and otherwise written as a draft with `ai.warnings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rewriter import policy
+from rewriter.answer import RewriteAnswer, parse_answer
+from rewriter.errors import ModelError
+from rewriter.items import FeedItem, now_iso
+from rewriter.model import InvalidAnswer, ModelClient
+from rewriter.prompts import Prompt
+from rewriter.render import describe, order_front_matter, render_body, render_document
+from rewriter.review import Facts, Problem, drop_unsupported, review
+
+_RAW_ANSWER_IN_REASK = 2000
+
+
+def published_phrase(published_at: str) -> str:
+    """`14 November 2025`: the date the model may cite, and its figures."""
+    moment = dt.datetime.fromisoformat(published_at.replace("Z", "+00:00"))
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def prompt_values(item: FeedItem) -> dict[str, str]:
+    return {
+        "title": item.text.title,
+        "subtitle": item.text.subtitle,
+        "published": published_phrase(item.publishedAt),
+        "source": item.source.name,
+        "category": item.category,
+        "article": item.text.joined(),
+    }
+
+
+def build_messages(item: FeedItem, prompt: Prompt) -> list[dict[str, str]]:
+    return prompt.render(prompt_values(item))
+
+
+def facts_of(item: FeedItem) -> Facts:
+    return Facts(item.text.joined(), published_phrase(item.publishedAt), item.publishedAt[:10])
+
+
+def reask_message(problems: list[str]) -> str:
+    listed = "\n".join(f"- {p}" for p in problems)
+    return (
+        "Your answer has these problems:\n"
+        f"{listed}\n"
+        "Write the whole JSON object again and fix every problem. Use only figures that "
+        "appear in the news item; where it gives none, write without numbers."
+    )
+
+
+@dataclass
+class Outcome:
+    """What rewriting one item produced, for the writer and the report."""
+
+    item: FeedItem
+    answer: RewriteAnswer
+    model: str
+    version: int
+    attempts: int
+    cached: bool
+    warnings: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+    latency: float = 0.0
+
+    @property
+    def publishable(self) -> bool:
+        return not self.warnings
+
+
+def _add_usage(total: dict[str, int], usage: dict[str, int]) -> None:
+    for k, v in usage.items():
+        total[k] = total.get(k, 0) + int(v)
+
+
+async def rewrite_item(
+    item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int = policy.ANSWER_ATTEMPTS
+) -> Outcome:
+    """Ask, validate, review and re-ask until the answer is clean or attempts run out."""
+    base = build_messages(item, prompt)
+    facts = facts_of(item)
+    messages = base
+    usage: dict[str, int] = {}
+    cached = True
+    latency = 0.0
+    best: tuple[RewriteAnswer, list[Problem]] | None = None
+    last_reason = ""
+    last_output: str | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            completion = await client.complete(messages, parse_answer, where=item.label)
+        except InvalidAnswer as exc:
+            cached = False
+            _add_usage(usage, exc.usage)
+            last_reason, last_output = exc.reason, exc.content
+            problems_text = [exc.reason]
+            content = exc.content
+        else:
+            cached = cached and completion.cached
+            _add_usage(usage, completion.usage)
+            latency += completion.latency
+            problems = review(completion.parsed, facts)
+            blocking = [p for p in problems if p.blocking]
+            if best is None or len(blocking) < len([p for p in best[1] if p.blocking]):
+                best = (completion.parsed, problems)
+            if not problems:
+                break
+            problems_text = [p.message for p in problems]
+            content = completion.content
+        if attempt < attempts:
+            messages = [
+                *base,
+                {"role": "assistant", "content": content[:_RAW_ANSWER_IN_REASK]},
+                {"role": "user", "content": reask_message(problems_text)},
+            ]
+
+    if best is None:
+        raise ModelError(
+            f"no valid answer after {attempts} attempt(s): {last_reason}",
+            where=item.label,
+            attempts=attempts,
+            last_output=last_output,
+            usage=usage,
+        )
+    answer, problems = best
+    outcome = Outcome(item, answer, client.endpoint.model, prompt.version, attempt, cached, usage=usage, latency=latency)
+    if not any(p.blocking for p in problems):
+        return outcome
+    pruned = drop_unsupported(answer, facts)
+    if pruned is not None and not any(p.blocking for p in review(pruned.answer, facts)):
+        outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
+        return outcome
+    outcome.warnings = [p.message for p in problems if p.blocking]
+    return outcome
+
+
+def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> dict[str, Any]:
+    item, answer = outcome.item, outcome.answer
+    expanded_at = expanded_at or now_iso()
+    ai: dict[str, Any] = {
+        "rewritten": True,
+        "expandedAt": expanded_at,
+        "version": outcome.version,
+        "model": outcome.model,
+        "sourceHash": item.source_hash,
+    }
+    if outcome.dropped:
+        ai["dropped"] = outcome.dropped
+    if outcome.warnings:
+        ai["warnings"] = outcome.warnings
+    values: dict[str, Any] = {
+        **item.extra,
+        "title": item.title,
+        "description": describe(answer.overview),
+        "publishedAt": item.publishedAt,
+        "updatedAt": expanded_at,
+        "lang": item.lang,
+        "externalId": item.externalId,
+        "source": item.source.model_dump(),
+        "category": item.category,
+        "tags": item.tags,
+        "stickyWeight": item.stickyWeight,
+        "sentiment": (item.sentiment or answer.sentiment).value,
+        "score": int(item.score) if float(item.score).is_integer() else item.score,
+        "draft": item.draft or bool(outcome.warnings),
+    }
+    if item.coverImage is not None:
+        values["coverImage"] = item.coverImage
+    values["ai"] = ai
+    return order_front_matter(values, item.key_order)
+
+
+def render_article(outcome: Outcome, impact_heading: str, expanded_at: str | None = None) -> str:
+    """The whole Markdown file for an outcome."""
+    answer = outcome.answer
+    body = render_body(answer.overview, answer.what_happened, answer.impact, impact_heading)
+    return render_document(article_front_matter(outcome, expanded_at), body)

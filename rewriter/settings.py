@@ -1,0 +1,74 @@
+"""Settings from the environment and `.env`, validated at the border.
+
+Names are those documented in `.env.example`. The API key is a SecretStr so it
+never shows up in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rewriter import policy
+
+
+class CacheMode(str, enum.Enum):
+    """How the response cache is used (spec §6)."""
+
+    USE = "use"  # read, and write what was fetched
+    REPLAY = "replay"  # read only; a miss is an error
+    REFRESH = "refresh"  # ignore what is stored, write what was fetched
+    OFF = "off"  # neither read nor write
+
+
+class Provider(str, enum.Enum):
+    AUTO = "auto"
+    OPENAI = "openai"
+    LOCAL = "local"
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "rewriter"
+
+
+class Settings(BaseSettings):
+    """Everything a run can be configured with, besides command-line flags."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REWRITER_", env_file=".env", extra="ignore", use_enum_values=False
+    )
+
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
+    )
+    provider: Provider = Provider.AUTO
+    model: str | None = None
+    local_model: Path | None = None
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    cache_mode: CacheMode = CacheMode.USE
+    timeout: float = Field(default=policy.REQUEST_TIMEOUT_S, gt=0)
+    max_retries: int = Field(default=policy.TRANSPORT_RETRIES, ge=0, le=10)
+    attempts: int = Field(default=policy.ANSWER_ATTEMPTS, ge=1, le=10)
+    prompts: Path | None = None
+
+    def resolved_provider(self) -> Provider:
+        """`auto` means local when neither a key nor a base URL is configured."""
+        if self.provider is not Provider.AUTO:
+            return self.provider
+        if self.openai_api_key is None and not self.openai_base_url:
+            return Provider.LOCAL
+        return Provider.OPENAI
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, letting command-line flags (non-None) win."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)
