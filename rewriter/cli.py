@@ -85,7 +85,9 @@ PromptsOpt = typer.Option(
 def rewrite(
     paths: list[Path] = typer.Argument(..., help="Markdown drafts with YAML front matter.", show_default=False),
     in_place: bool = typer.Option(False, "--in-place", "-i", help="Replace each draft with its article."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here: a file, or a folder for several drafts."),
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", help="Write here: a file, or a folder (trailing '/', or several drafts)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show a coloured diff of what would change; write nothing."),
     force: bool = typer.Option(False, "--force", help="Rewrite even articles that are already current."),
     model: Optional[str] = ModelOpt,
@@ -110,7 +112,9 @@ def rewrite(
 
     async def go() -> list[Any]:
         try:
-            return await rewrite_files(run, paths, in_place=in_place, output=output, force=force, dry_run=dry_run)
+            return await rewrite_files(
+                run, paths, in_place=in_place, output=output, force=force, dry_run=dry_run
+            )
         finally:
             await run.aclose()
 

@@ -26,12 +26,15 @@ class FileResult:
     diff: str = ""
 
 
-def target_for(source: Path, *, in_place: bool, output: Path | None, many: bool) -> Path:
+def target_for(source: Path, *, in_place: bool, output: str | None, many: bool) -> Path:
+    """Where a draft's article goes. `output` stays a string so that a
+    trailing slash (`-o out/`) still means "a folder" for a single draft."""
     if in_place or output is None:
         return source
-    if many or output.is_dir() or str(output).endswith(("/", "\\")):
-        return output / source.name
-    return output
+    folder = Path(output)
+    if many or folder.is_dir() or output.endswith(("/", "\\")):
+        return folder / source.name
+    return folder
 
 
 def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
@@ -72,7 +75,7 @@ async def rewrite_files(
     sources: list[Path],
     *,
     in_place: bool = False,
-    output: Path | None = None,
+    output: str | None = None,
     force: bool = False,
     dry_run: bool = False,
 ) -> list[FileResult]:

@@ -51,8 +51,10 @@ def parse_draft(text: str, where: str) -> tuple[dict[str, Any], str]:
     try:
         metadata, content = frontmatter.parse(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 2}" if mark is not None else ""
+        # The construct's start (context) is where an editor should look; the
+        # front matter text starts one line into the file.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"front matter is not valid YAML{at}: {problem}", where=where) from None
     if not isinstance(metadata, dict):

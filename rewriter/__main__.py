@@ -1,0 +1,5 @@
+"""`python -m rewriter` runs the CLI."""
+
+from rewriter.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""The model call: structured-output negotiation, re-ask, cache keys and modes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from rewriter.cache import ResponseCache
+from rewriter.errors import CacheMiss
+from rewriter.model import Endpoint, ModelClient
+from rewriter.prompts import load_prompt
+from rewriter.readers.markdown import read_draft
+from rewriter.rewrite import build_messages, rewrite_item
+from rewriter.settings import CacheMode
+from tests.conftest import EXAMPLES, run_cli
+from tests.fakeserver import GOOD_ANSWER, FakeServer, Reply
+
+SEED_DRAFT = EXAMPLES / "drafts" / "doj-north-korea.md"
+
+
+def client_for(server: FakeServer, cache_dir: Path, mode: CacheMode = CacheMode.USE, **endpoint) -> ModelClient:
+    fields = {"model": "fake-model", "server_id": server.base_url, "base_url": server.base_url, "api_key": "sk-x"}
+    return ModelClient(Endpoint(**{**fields, **endpoint}), ResponseCache(cache_dir, mode), timeout=5, max_retries=0)
+
+
+def rewrite(client: ModelClient, draft: Path = SEED_DRAFT):
+    async def go():
+        try:
+            return await rewrite_item(read_draft(draft), load_prompt(), client)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+def formats(server: FakeServer) -> list[str]:
+    return [
+        "json_schema" if r["response_format"]["type"] == "json_schema"
+        else "json_object_schema" if "schema" in r["response_format"] else "json_object"
+        for r in server.requests
+    ]  # fmt: skip
+
+
+def test_falls_back_to_json_object_with_schema_and_remembers_it(tmp_path):
+    with FakeServer(reject_json_schema=True) as server:
+        outcome = rewrite(client_for(server, tmp_path / "c"))
+        assert outcome.publishable
+        assert formats(server) == ["json_schema", "json_object_schema"]
+        # A later run against the same server starts with what worked.
+        rewrite(client_for(server, tmp_path / "c", CacheMode.REFRESH))
+        assert formats(server)[2:] == ["json_object_schema"]
+
+
+def test_falls_back_to_plain_json_object(tmp_path):
+    rejection = json.dumps({"error": {"message": "response_format.schema is not supported"}}).encode()
+    with FakeServer(reject_json_schema=True) as server:
+        server.queue(Reply(status=400, body=rejection))
+        rewrite(client_for(server, tmp_path / "c"))
+        assert formats(server) == ["json_schema", "json_object_schema", "json_object"]
+
+
+def test_reask_feeds_back_the_error_without_mutating_messages(tmp_path):
+    with FakeServer() as server:
+        server.queue(Reply("this is not json"), Reply(json.dumps({**GOOD_ANSWER, "impact": ["only one"]})))
+        outcome = rewrite(client_for(server, tmp_path / "c"))
+        assert outcome.attempts == 3 and outcome.publishable
+        first, second, third = (r["messages"] for r in server.requests)
+        assert len(first) == 2  # the base messages were never appended to
+        assert second[:2] == first and second[2] == {"role": "assistant", "content": "this is not json"}
+        assert "not valid JSON" in second[3]["content"]
+        assert third[:2] == first and "impact" in third[3]["content"]
+
+
+def test_invalid_answers_are_never_cached(tmp_path):
+    with FakeServer() as server:
+        server.default = lambda request: Reply("{\"overview\": 1}")
+        with pytest.raises(Exception, match="no valid answer after 3 attempt"):
+            rewrite(client_for(server, tmp_path / "c"))
+    assert ResponseCache(tmp_path / "c").stats()["entries"] == 0
+
+
+def test_cache_key_covers_request_not_api_key(tmp_path):
+    with FakeServer() as server:
+        messages = build_messages(read_draft(SEED_DRAFT), load_prompt())
+        base = client_for(server, tmp_path / "c")
+        key = base.key(base.body(messages, "json_schema"))
+        other_key = client_for(server, tmp_path / "c", api_key="sk-another")
+        assert other_key.key(other_key.body(messages, "json_schema")) == key
+        assert "sk-x" not in key
+        other_model = client_for(server, tmp_path / "c", model="other")
+        assert other_model.key(other_model.body(messages, "json_schema")) != key
+        other_url = client_for(server, tmp_path / "c", server_id="http://127.0.0.1:1/v1")
+        assert other_url.key(other_url.body(messages, "json_schema")) != key
+        changed = [messages[0], {**messages[1], "content": messages[1]["content"] + "!"}]
+        assert base.key(base.body(changed, "json_schema")) != key
+        assert base.key(base.body(messages, "json_object")) != key
+        assert key.startswith("rewriter:chat:v1:")
+
+
+def test_cached_rerun_sends_no_request(tmp_path):
+    with FakeServer() as server:
+        rewrite(client_for(server, tmp_path / "c"))
+        sent = len(server.requests)
+        outcome = rewrite(client_for(server, tmp_path / "c"))
+        assert outcome.cached and len(server.requests) == sent
+
+
+def test_replay_miss_names_the_item_and_request(tmp_path):
+    with FakeServer() as server:
+        with pytest.raises(CacheMiss) as caught:
+            rewrite(client_for(server, tmp_path / "c", CacheMode.REPLAY))
+        assert server.requests == []
+    message = str(caught.value)
+    assert str(SEED_DRAFT) in message and "rewriter:chat:v1:" in message and "replay" in message
+
+
+def test_replay_miss_from_the_cli(tmp_path):
+    result = run_cli(
+        "rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"),
+        env={"REWRITER_CACHE_MODE": "replay", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "no recorded response for request rewriter:chat:v1:" in result.stderr
+    assert not (tmp_path / "out.md").exists()
+    assert "Traceback" not in result.stderr
