@@ -44,10 +44,17 @@ MAX_INPUT_BYTES = 20 * 1024 * 1024
 FEED_FETCH_TIMEOUT_S = 30.0
 #: Longest slug used in an output file name.
 SLUG_MAX_CHARS = 80
+#: Largest feed or JSON document we parse whole (feedparser, a {"Data": [...]}
+#: document). JSON Lines are streamed and have no overall limit.
+MAX_FEED_DOCUMENT_BYTES = 256 * 1024 * 1024
+#: Category of an item whose input names none.
+DEFAULT_CATEGORY = "NEWS"
 
 # --- the batch job --------------------------------------------------------
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 256
+#: Seconds between progress lines when stderr is not a terminal.
+PROGRESS_LINE_INTERVAL_S = 5.0
 
 # --- the cache ------------------------------------------------------------
 #: Bumped when the layout of the cache key changes, so old entries never

@@ -7,7 +7,7 @@ so a feed of any size is never held whole in memory. A bad item becomes an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +31,103 @@ class ItemSkipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class PendingItem:
+    """An item read but not yet normalised (normalising is the costly part).
+
+    `digest` identifies its raw content, so a rerun can recognise an item it
+    has already written without building it; `build()` returns the FeedItem
+    (or ItemSkipped) and raises InputError naming the item and field.
+    """
+
+    where: str
+    digest: str
+    build: Callable[[], FeedItem | ItemSkipped]
+
+
 ReadResult = FeedItem | ItemFailure | ItemSkipped
+
+FEED_SUFFIXES = (".xml", ".rss", ".atom")
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def source_format(source: str | Path) -> str:
+    """`feed`, `json`, `jsonl` or `markdown`, by URL, folder, extension, then content."""
+    from rewriter.readers.feed import is_url
+
+    if is_url(source):
+        return "feed"
+    path = Path(source)
+    if path.is_dir():
+        return "markdown"
+    suffix = path.suffix.lower()
+    if suffix in FEED_SUFFIXES:
+        return "feed"
+    if suffix == ".json":
+        return "json"
+    if suffix in JSON_LINES_SUFFIXES:
+        return "jsonl"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    try:
+        with path.open("rb") as data:
+            head = data.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return "markdown"  # its reader reports the file as missing or unreadable
+    if head.startswith(b"<"):
+        return "feed"
+    if head.startswith(b"["):
+        return "json"
+    if head.startswith(b"{"):
+        return "jsonl" if b"\n{" in head else "json"
+    return "markdown"
+
+
+def _pending_drafts(source: Path, on_count: Callable[[int], None] | None) -> Iterator[PendingItem | ItemFailure]:
+    import hashlib
+
+    from rewriter.readers.markdown import markdown_files, read_draft
+
+    paths = markdown_files(source) if source.is_dir() else [source]
+    if on_count is not None:
+        on_count(len(paths))
+    for path in paths:
+        try:
+            digest = hashlib.sha256(b"md\x00" + path.read_bytes()).hexdigest()
+        except OSError:
+            digest = ""
+        yield PendingItem(str(path), digest, lambda path=path: read_draft(path))
+
+
+def iter_source(
+    source: str | Path, on_count: Callable[[int], None] | None = None
+) -> Iterator[PendingItem | ItemFailure | ItemSkipped]:
+    """Pending items of one source, lazily; `on_count` hears how many there are once known."""
+    kind = source_format(source)
+    if kind == "feed":
+        from rewriter.readers.feed import iter_feed
+
+        yield from iter_feed(source, on_count)
+    elif kind == "json":
+        from rewriter.readers.newsapi import iter_json_document
+
+        yield from iter_json_document(Path(source), on_count)
+    elif kind == "jsonl":
+        from rewriter.readers.jsonlines import iter_json_lines
+
+        yield from iter_json_lines(Path(source), on_count)
+    else:
+        yield from _pending_drafts(Path(source), on_count)
 
 
 def read_items(source: str | Path) -> Iterator[ReadResult]:
-    """Items of a Markdown file or a folder of them."""
-    from rewriter.readers.markdown import read_markdown_source
-
-    yield from read_markdown_source(Path(source))
+    """Items of a feed, JSON/JSON Lines file, Markdown file or folder, one at a time."""
+    for pending in iter_source(source):
+        if not isinstance(pending, PendingItem):
+            yield pending
+            continue
+        try:
+            yield pending.build()
+        except InputError as exc:
+            yield ItemFailure(pending.where, exc)
