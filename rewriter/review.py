@@ -26,7 +26,7 @@ _NUMBER = re.compile(
     r"(?<![A-Za-z0-9_.,])"  # not the tail of a word ("Web3", "Q4") or number
     r"(?:[$€£¥]\s?)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<word>%|(?:percent|per cent|thousand|million|billion|trillion)\b)"
+    r"(?:\s?(?P<word>%|(?:percent|per cent|thousand|million|billion|trillion|mln|mn|bn|tn)\b)"
     r"|(?P<letter>[kKmMbBtT]|mn|bn|mln|tn)(?![A-Za-z]))?"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(\d$])")

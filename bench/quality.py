@@ -1,0 +1,249 @@
+"""Quality of the embedded model on real feed items: valid, grounded, publishable.
+
+Runs the first N items of the CoinDesk RSS fixture through the tool's own
+prompt, re-ask loop and grounding (`rewriter.rewrite.rewrite_item`) on the
+embedded llama.cpp server, with a fresh cache, and reports per item and in
+total:
+
+- schema-valid: an answer that passed the pydantic model came back
+- grounded: the answer finally kept has no figure missing from the source
+  (after dropping unsupported sentences, if that was possible)
+- duplicate bullets: the kept answer still repeats a bullet
+- publishable: the rendered article is in the spec's format, grounded and not
+  a draft
+- seconds per item
+
+Also counts the first answer alone (what a bare model call gives).
+
+    /tmp/devvenv/bin/python bench/quality.py            # first 20 items
+    /tmp/devvenv/bin/python bench/quality.py --items 5 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "feeds" / "coindesk-rss-2023-03-13.xml"
+HEADINGS = ("## Overview", "## What Happened")
+
+
+def feed_items(path: Path, limit: int) -> list[Any]:
+    """Items of an RSS file: rewriter's own reader if it has one, else feedparser."""
+    try:
+        from rewriter.readers import read_items
+        from rewriter.items import FeedItem
+
+        items = [r for r in read_items(path) if isinstance(r, FeedItem)]
+        if items:
+            return items[:limit]
+    except Exception:  # no RSS reader yet (it only knows Markdown)
+        pass
+    import feedparser
+
+    from rewriter.items import FeedItem, SourceText
+
+    feed = feedparser.parse(str(path))
+    items = []
+    for n, entry in enumerate(feed.entries[:limit], 1):
+        cats = [t.get("term", "") for t in entry.get("tags", [])]
+        items.append(
+            FeedItem.model_validate(
+                {
+                    "title": entry.get("title"),
+                    "publishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.published_parsed),
+                    "externalId": entry.get("id") or entry.get("link"),
+                    "source": {"name": feed.feed.get("title", "feed"), "key": "coindesk", "type": "RSS"},
+                    "category": (cats[0] if cats else "NEWS").upper(),
+                    "tags": cats,
+                    "text": SourceText(
+                        title=entry.get("title") or "",
+                        subtitle="",
+                        body=entry.get("summary") or entry.get("description") or "",
+                    ),
+                    "origin": f"{path.name} item {n}",
+                }
+            )
+        )
+    return items
+
+
+@dataclass
+class ItemResult:
+    n: int
+    title: str
+    seconds: float
+    attempts: int = 0
+    first_valid: bool = False
+    first_grounded: bool = False
+    valid: bool = False
+    grounded: bool = False
+    duplicates: bool = False
+    format_ok: bool = False
+    draft: bool = False
+    publishable: bool = False
+    dropped: int = 0
+    ungrounded: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def article_format_ok(text: str, impact_heading: str) -> bool:
+    """Front matter keys in the spec's order, three headings, 3-6 bullets, ai.rewritten."""
+    import yaml
+
+    from rewriter.render import FRONT_MATTER_ORDER
+
+    _, front, body = text.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    keys = [k for k in meta if k in FRONT_MATTER_ORDER]
+    if keys != [k for k in FRONT_MATTER_ORDER if k in meta] or meta["ai"].get("rewritten") is not True:
+        return False
+    headings = re.findall(r"^## .*$", body, flags=re.M)
+    if headings != [*HEADINGS, f"## {impact_heading}"]:
+        return False
+    bullets = re.findall(r"^- ", body.split(f"## {impact_heading}")[1], flags=re.M)
+    return 3 <= len(bullets) <= 6
+
+
+class RecordingClient:
+    """Wraps the run's ModelClient to see each attempt's answer."""
+
+    def __init__(self, inner: Any, facts: Any) -> None:
+        self.inner, self.facts = inner, facts
+        self.endpoint = inner.endpoint
+        self.attempts: list[tuple[bool, bool]] = []  # (valid, grounded)
+
+    async def complete(self, messages, parse, *, where):  # type: ignore[no-untyped-def]
+        from rewriter.model import InvalidAnswer
+        from rewriter.review import review
+
+        try:
+            done = await self.inner.complete(messages, parse, where=where)
+        except InvalidAnswer:
+            self.attempts.append((False, False))
+            raise
+        ungrounded = [p for p in review(done.parsed, self.facts) if p.kind == "ungrounded"]
+        self.attempts.append((True, not ungrounded))
+        return done
+
+
+async def bench(items: list[Any], run: Any) -> list[ItemResult]:
+    from rewriter.errors import RewriterError
+    from rewriter.review import duplicate_bullets, review
+    from rewriter.rewrite import facts_of, render_article, rewrite_item
+
+    results = []
+    for n, item in enumerate(items, 1):
+        facts = facts_of(item)
+        client = RecordingClient(run.client, facts)
+        started = time.perf_counter()
+        result = ItemResult(n, item.title, 0.0)
+        try:
+            outcome = await rewrite_item(item, run.prompt, client, attempts=run.settings.attempts)  # type: ignore[arg-type]
+        except RewriterError as exc:
+            result.error = str(exc)
+        else:
+            article = render_article(outcome, run.prompt.impact_heading)
+            ungrounded = [p.message for p in review(outcome.answer, facts) if p.kind == "ungrounded"]
+            result.valid = True
+            result.grounded = not ungrounded
+            result.ungrounded = ungrounded
+            result.duplicates = bool(duplicate_bullets(outcome.answer.impact))
+            result.format_ok = article_format_ok(article, run.prompt.impact_heading)
+            result.draft = not outcome.publishable
+            result.dropped = len(outcome.dropped)
+            result.publishable = result.format_ok and result.grounded and not result.draft
+            if outcome.publishable and ungrounded:  # the one thing that must never happen
+                result.error = "UNGROUNDED ARTICLE WRITTEN AS PUBLISHABLE"
+        result.seconds = time.perf_counter() - started
+        result.attempts = len(client.attempts)
+        if client.attempts:
+            result.first_valid, result.first_grounded = client.attempts[0]
+        results.append(result)
+        print(_row(result), flush=True)
+    return results
+
+
+def _row(r: ItemResult) -> str:
+    flags = "".join(
+        mark if ok else "."
+        for mark, ok in (("V", r.valid), ("G", r.grounded), ("F", r.format_ok), ("P", r.publishable))
+    )
+    extra = f" dup" if r.duplicates else ""
+    extra += f" dropped={r.dropped}" if r.dropped else ""
+    extra += f" {r.error}" if r.error else ""
+    extra += f" {'; '.join(r.ungrounded)}" if r.ungrounded and not r.publishable else ""
+    return f"{r.n:2d} {flags} tries={r.attempts} {r.seconds:5.1f}s  {r.title[:60]}{extra}"
+
+
+def summary(results: list[ItemResult]) -> dict[str, Any]:
+    n = len(results)
+    valid = [r for r in results if r.valid]
+
+    def pct(count: int, of: int) -> str:
+        return f"{count}/{of} ({100 * count / of:.0f} %)" if of else "0/0"
+
+    firsts = [r for r in results if r.attempts]
+    return {
+        "items": n,
+        "first answer schema-valid": pct(sum(r.first_valid for r in firsts), len(firsts)),
+        "first answer grounded (of valid)": pct(
+            sum(r.first_grounded for r in firsts if r.first_valid), sum(r.first_valid for r in firsts)
+        ),
+        "schema-valid": pct(len(valid), n),
+        "grounded": pct(sum(r.grounded for r in results), n),
+        "duplicate bullets": pct(sum(r.duplicates for r in results), n),
+        "drafts (warnings)": pct(sum(r.draft for r in results), n),
+        "with dropped sentences": pct(sum(r.dropped > 0 for r in results), n),
+        "publishable": pct(sum(r.publishable for r in results), n),
+        "ungrounded written as publishable": sum(r.error.startswith("UNGROUNDED") for r in results),
+        "seconds per item": round(sum(r.seconds for r in results) / n, 1) if n else 0,
+        "answers per item": round(sum(r.attempts for r in results) / n, 2) if n else 0,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--feed", type=Path, default=FIXTURE)
+    parser.add_argument("--cache-dir", type=Path, help="default: a fresh temporary folder")
+    parser.add_argument("--json", type=Path, help="also write per-item results here")
+    args = parser.parse_args()
+
+    from rewriter.runtime import Run
+    from rewriter.settings import load_settings
+
+    items = feed_items(args.feed, args.items)
+    with tempfile.TemporaryDirectory(prefix="rewriter-quality-") as tmp:
+        settings = load_settings(provider="local", cache_dir=args.cache_dir or Path(tmp))
+        run = Run.open(settings)
+
+        async def go() -> list[ItemResult]:
+            try:
+                return await bench(items, run)
+            finally:
+                await run.aclose()
+
+        results = asyncio.run(go())
+    totals = summary(results)
+    print()
+    for key, value in totals.items():
+        print(f"{key}: {value}")
+    if args.json:
+        args.json.write_text(json.dumps({"totals": totals, "items": [asdict(r) for r in results]}, indent=2))
+    return 1 if totals["ungrounded written as publishable"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
