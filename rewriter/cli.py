@@ -204,6 +204,56 @@ def cache_import(
     typer.echo(f"imported {ResponseCache(_settings().cache_dir).import_(file)} entries from {file}")
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def check(ctx: typer.Context) -> None:
+    """Check articles before they go live; offline, no model (the pre-publish hook).
+
+    Prints 'path:line: CODE message' per problem; exit status 1 when any article
+    must not be published. Example: rewriter check content/   (see: rewriter check --help)
+    """
+    raise typer.Exit(run_check(ctx.args))
+
+
+def run_check(argv: list[str]) -> int:
+    """`rewriter check ARGV`, parsed with argparse; returns the exit status.
+
+    Not typer: typer builds pydantic validators for every parameter (~70 ms),
+    too slow for a hook run on every commit, so `main` calls this directly.
+    """
+    import argparse
+
+    from rewriter.check import check_paths
+    from rewriter.errors import PromptError
+
+    parser = argparse.ArgumentParser(
+        prog="rewriter check",
+        description="Check articles before they go live; offline, no model. Exit status 1 when any is blocked.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="articles, or folders to search for *.md")
+    parser.add_argument("--include-drafts", action="store_true", help="check articles with 'draft: true' too")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json, for CI")
+    parser.add_argument("--prompts", type=Path, help="prompt folder whose profile gives the version and impact heading")
+    args = parser.parse_args(argv)  # a usage error exits with status 2
+    try:
+        report = check_paths(args.paths, args.prompts, include_drafts=args.include_drafts)
+    except FileNotFoundError as exc:
+        err(f"error: no such file or folder: {exc}")
+        return EXIT_USAGE
+    except PromptError as exc:
+        err(f"error: {exc}")
+        return EXIT_USAGE
+    if args.format == "json":
+        import json
+
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(report.lines()))
+    return EXIT_FAILED if report.blocked else EXIT_OK
+
+
 def _terminate(signum: int, frame: Any) -> None:
     # SIGTERM unwinds like Ctrl-C so `finally` blocks stop the local server
     # and remove temporary files.
@@ -212,6 +262,8 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    if sys.argv[1:2] == ["check"]:  # the hook's fast path: see run_check
+        sys.exit(run_check(sys.argv[2:]))
     try:
         app()
     except KeyboardInterrupt:

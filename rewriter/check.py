@@ -1,0 +1,605 @@
+"""The pre-publish check (spec §5): find what keeps an article from going live.
+
+Runs without network or model, and imports nothing heavy (no openai, pydantic,
+diskcache or rich), so it suits pre-commit hooks and CI. ftfy is imported only
+when some text has non-ASCII characters, since ASCII text cannot be mojibake.
+Every problem names a stable rule code (RW001...) and the line it is on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import yaml
+
+from rewriter import policy
+from rewriter.render import OVERVIEW_HEADING, WHAT_HAPPENED_HEADING
+
+try:  # libyaml when present: about ten times faster than the pure-Python loader
+    _SafeLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _SafeLoader = yaml.SafeLoader
+
+#: Rule code -> what it blocks. The README lists each with an example.
+RULES: dict[str, str] = {
+    "RW001": "front matter is missing or is not safe YAML",
+    "RW002": "a front matter key of spec §4 is missing",
+    "RW003": "a front matter key has the wrong type or value",
+    "RW004": "ai.rewritten is not true",
+    "RW005": "ai.version is older than the current prompt version (stale)",
+    "RW006": "publishedAt, updatedAt or ai.expandedAt is not an ISO 8601 UTC time",
+    "RW007": "description is longer than the limit",
+    "RW008": "description is a cut overview that does not end in '…'",
+    "RW009": "a section heading is missing, out of order, unexpected or empty",
+    "RW010": "the impact section has too few or too many bullets",
+    "RW011": "an impact bullet repeats another",
+    "RW012": "text has mojibake (encoding damage)",
+    "RW013": "the body contains HTML or a script",
+    "RW014": "a template marker is left over",
+    "RW015": "the text talks about itself as an AI",
+    "RW016": "ai.warnings is present: the rewrite was not clean",
+}
+
+#: Longest description: the cut overview plus the ellipsis.
+DESCRIPTION_LIMIT = policy.DESCRIPTION_MAX_CHARS + 1
+ELLIPSIS = "\u2026"
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
+_EMPTY_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
+_KEY_LINE = re.compile(r"^( *)(?:- +)?(['\"]?)([^\s'\":#][^'\":]*?)\2[ \t]*:(?:[ \t]|$)")
+_ISO_UTC = re.compile(r"\A(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:Z|\+00:00)\Z")
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_BULLET = re.compile(r"^[ \t]{0,3}[-*+][ \t]+(.*)$")
+_CODE_SPAN = re.compile(r"`+[^`]*`+")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
+_SCRIPT = re.compile(r"<\s*script\b|\bjavascript\s*:|\bon(?:load|error|click|mouseover)\s*=", re.IGNORECASE)
+_TEMPLATE = re.compile(
+    r"\{\{|\}\}|\{%|%\}|\$\{|\$[a-z_][a-z0-9_]*\b|\[\s*(?:insert|placeholder)\b[^\]]*\]|\blorem ipsum\b",
+    re.IGNORECASE,
+)
+_TEMPLATE_VAR = re.compile(r"\$[a-z_][a-z0-9_]*\b")  # `$title` yes, `$BTC` (a ticker) no
+_AI_TALK = re.compile(
+    r"\bas an? (?:AI|artificial intelligence)(?: language model| model| assistant)?\b,? ?I\b"
+    r"|\bas an? (?:AI|large) language model\b"
+    r"|\bI(?:'m| am) (?:just |only )?an? (?:AI|artificial intelligence|language model|large language model)\b"
+    r"|\bmy (?:training data|knowledge cut-?off)\b"
+    r"|\bas of my (?:last|latest) (?:update|training)\b"
+    r"|\b(?:sure|certainly)[,!] here(?:'s| is) (?:the|a|your)\b"
+    r"|\bhere(?:'s| is) (?:the|a|your) rewritten\b"
+    r"|\bI hope this helps\b",
+    re.IGNORECASE,
+)
+_SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL")
+_TIME_KEYS = ("publishedAt", "updatedAt", "ai.expandedAt")
+_NO_TEMPLATE_SCAN = ("coverImage",)  # URLs, not prose
+
+
+# --- the report -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an article must not be published."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "code": self.code, "message": self.message}
+
+
+@dataclass
+class ArticleResult:
+    """What the check found in one file: blocked, passed or skipped."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    skipped: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "skipped"
+        return "blocked" if self.problems else "passed"
+
+
+@dataclass
+class Report:
+    """The results of one check run, in the order the files were found."""
+
+    articles: list[ArticleResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for a in self.articles if a.status == status)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for a in self.articles for p in a.problems]
+
+    @property
+    def blocked(self) -> bool:
+        return any(a.problems for a in self.articles)
+
+    def summary(self) -> str:
+        n = len(self.articles)
+        return (
+            f"{n} article{'' if n == 1 else 's'} checked: {self.count('blocked')} blocked, "
+            f"{self.count('passed')} passed, {self.count('skipped')} skipped"
+        )
+
+    def lines(self) -> Iterator[str]:
+        """The text report: a line per problem or skipped article, then the summary."""
+        for article in self.articles:
+            if article.skipped:
+                yield f"{article.path}: skipped ({article.skipped})"
+            for problem in article.problems:
+                yield str(problem)
+        yield self.summary()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "problems": [p.as_dict() for p in self.problems],
+            "articles": [
+                {"path": a.path, "status": a.status, **({"reason": a.skipped} if a.skipped else {})}
+                for a in self.articles
+            ],
+            "summary": {
+                "checked": len(self.articles),
+                "blocked": self.count("blocked"),
+                "passed": self.count("passed"),
+                "skipped": self.count("skipped"),
+            },
+        }
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the current prompt profile expects of an article."""
+
+    version: int
+    impact_heading: str
+
+    @classmethod
+    def load(cls, prompts: Path | None = None) -> Profile:
+        from rewriter.prompts import load_prompt
+
+        prompt = load_prompt(prompts)
+        return cls(prompt.version, prompt.impact_heading)
+
+
+def _is_ascii(text: str) -> bool:
+    return text.isascii()
+
+
+def mojibake_fix(text: str) -> str | None:
+    """The repaired text when `text` has mojibake, else None (ASCII never has)."""
+    if _is_ascii(text):
+        return None
+    import ftfy  # ~50 ms to import, so only for non-ASCII text
+
+    fixed = ftfy.fix_encoding(text)
+    return fixed if fixed != text else None
+
+
+def _damage(text: str, fixed: str) -> str:
+    """The first damaged word and its repair, for the message."""
+    before, after = text.split(), fixed.split()
+    if len(before) == len(after):
+        for a, b in zip(before, after):
+            if a != b:
+                return f"'{a}' should read '{b}'"
+    return f"should read '{fixed[:80]}'"
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def repeated_bullets(bullets: list[str]) -> list[tuple[int, int]]:
+    """Pairs of bullets that say the same thing, as `review.duplicate_bullets`.
+
+    The same rule, kept here because `rewriter.review` imports pydantic (about
+    0.3 s), too slow for a hook; a test keeps the two in agreement.
+    """
+    folded = [_fold(b) for b in bullets]
+    return [
+        (i, j)
+        for i in range(len(folded))
+        for j in range(i + 1, len(folded))
+        if folded[i] == folded[j] or difflib.SequenceMatcher(None, folded[i], folded[j]).ratio() >= 0.9
+    ]
+
+
+def valid_utc_time(value: str) -> bool:
+    """True for an ISO 8601 UTC time such as '2025-11-14T17:46:49.000Z'."""
+    match = _ISO_UTC.match(value)
+    if not match:
+        return False
+    try:
+        _dt.datetime(*(int(g) for g in match.groups()[:6]))
+    except ValueError:
+        return False
+    return True
+
+
+def key_lines(front_matter: str, first_line: int = 2) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Line of each key (`title`, `ai.version`) and any repeated top-level keys.
+
+    A line scan rather than a YAML node walk: block-style front matter puts
+    every key at the start of its own line, and this is ten times cheaper.
+    """
+    lines: dict[str, int] = {}
+    repeated: list[tuple[str, int]] = []
+    parent = None
+    for number, line in enumerate(front_matter.splitlines(), first_line):
+        match = _KEY_LINE.match(line)
+        if not match:
+            continue
+        indent, key = len(match.group(1)), match.group(3)
+        if indent == 0 and not line.startswith("-"):
+            parent = key
+            if key in lines:
+                repeated.append((key, number))
+            lines[key] = number
+        elif parent is not None:
+            lines.setdefault(f"{parent}.{key}", number)
+    return lines, repeated
+
+
+def _strings(value: Any, name: str) -> Iterator[tuple[str, str]]:
+    """Every string inside a front matter value, with its dotted key (`ai.model`)."""
+    if isinstance(value, str):
+        yield name, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, f"{name}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, name)
+
+
+# --- the rules ------------------------------------------------------------
+
+
+class _Article:
+    """One file being checked: collects problems with their lines."""
+
+    def __init__(self, path: str, text: str, profile: Profile) -> None:
+        self.path = path
+        self.text = text
+        self.profile = profile
+        self.problems: list[Problem] = []
+        self.lines: dict[str, int] = {}
+        self.meta: dict[str, Any] = {}
+        self.body = ""
+        self.body_first_line = 1
+
+    def report(self, line: int, code: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, code, message))
+
+    def line_of(self, key: str) -> int:
+        while key not in self.lines and "." in key:
+            key = key.rsplit(".", 1)[0]
+        return self.lines.get(key, 1)
+
+    # front matter -----------------------------------------------------------
+
+    def parse(self) -> bool:
+        """Split front matter from body and load it; False when it cannot be read."""
+        text = self.text
+        match = _FRONT_MATTER.match(text) or _EMPTY_FRONT_MATTER.match(text)
+        if not match:
+            self.report(1, "RW001", "no YAML front matter: the file must start with a '---' line and close it with another")
+            return False
+        raw = match.group(1) if match.re is _FRONT_MATTER else ""
+        self.body = text[match.end():]
+        self.body_first_line = text.count("\n", 0, match.end()) + 1
+        try:
+            meta = yaml.load(raw, Loader=_SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            self.report(line, "RW001", f"front matter is not safe YAML: {problem}")
+            return False
+        if not isinstance(meta, dict):
+            self.report(1, "RW001", "front matter must be a mapping of keys to values")
+            return False
+        self.meta = meta
+        self.lines, repeated = key_lines(raw)
+        for key, line in repeated:
+            self.report(line, "RW001", f"front matter key '{key}' appears twice")
+        return True
+
+    def check_keys(self) -> None:
+        meta = self.meta
+        required = [k for k in FRONT_MATTER_KEYS if k != "coverImage"]
+        for key in required:
+            if key not in meta:
+                self.report(1, "RW002", f"front matter lacks '{key}'")
+        for key, expected in _TYPES.items():
+            if key in meta:
+                self._check_type(key, meta[key], expected)
+        for parent in ("source", "ai"):
+            value = meta.get(parent)
+            if not isinstance(value, dict):
+                continue
+            for child, expected in _CHILD_TYPES[parent].items():
+                name = f"{parent}.{child}"
+                if child in value:
+                    self._check_type(name, value[child], expected)
+                elif expected[1]:
+                    self.report(self.line_of(parent), "RW002", f"front matter lacks '{name}'")
+        tags = meta.get("tags")
+        if isinstance(tags, list) and not all(isinstance(t, str) for t in tags):
+            self.report(self.line_of("tags"), "RW003", "'tags' must be a list of strings")
+        sentiment = meta.get("sentiment")
+        if isinstance(sentiment, str) and sentiment not in _SENTIMENTS:
+            self.report(self.line_of("sentiment"), "RW003", f"'sentiment' is '{sentiment}'; use {', '.join(_SENTIMENTS)}")
+        for key in ("title", "description"):
+            if isinstance(meta.get(key), str) and not meta[key].strip():
+                self.report(self.line_of(key), "RW003", f"'{key}' is empty")
+
+    def _check_type(self, name: str, value: Any, expected: tuple[tuple[type, ...], bool, str]) -> None:
+        types, _, label = expected
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if not ok:
+            got = "a YAML timestamp (quote it)" if isinstance(value, (_dt.date, _dt.datetime)) else _type_name(value)
+            self.report(self.line_of(name), "RW003", f"'{name}' must be {label}, not {got}")
+
+    def check_ai(self) -> None:
+        ai = self.meta.get("ai")
+        if not isinstance(ai, dict):
+            return
+        if ai.get("rewritten") is False:
+            self.report(self.line_of("ai.rewritten"), "RW004", "ai.rewritten is false: the article was not rewritten")
+        version = ai.get("version")
+        if isinstance(version, int) and not isinstance(version, bool) and version < self.profile.version:
+            self.report(
+                self.line_of("ai.version"), "RW005",
+                f"stale: ai.version is {version}, the current prompt version is {self.profile.version}; rewrite it",
+            )  # fmt: skip
+        if "warnings" in ai:
+            warnings = ai["warnings"]
+            count = len(warnings) if isinstance(warnings, list) else 1
+            first = f": {warnings[0]}" if isinstance(warnings, list) and warnings else ""
+            self.report(self.line_of("ai.warnings"), "RW016", f"ai.warnings lists {count} unresolved problem(s){first}")
+
+    def check_times(self) -> None:
+        for name in _TIME_KEYS:
+            parent, _, child = name.rpartition(".")
+            holder = self.meta.get(parent) if parent else self.meta
+            value = holder.get(child or name) if isinstance(holder, dict) else None
+            if isinstance(value, str) and not valid_utc_time(value):
+                self.report(
+                    self.line_of(name), "RW006",
+                    f"'{name}' is '{value}', not an ISO 8601 UTC time like '2025-11-14T17:46:49.000Z'",
+                )  # fmt: skip
+
+    def check_description(self, overview: str | None) -> None:
+        description = self.meta.get("description")
+        if not isinstance(description, str):
+            return
+        # Judge the repaired text: mojibake is reported on its own (RW012), and
+        # the extra characters it adds must not count twice.
+        description = mojibake_fix(description) or description
+        line = self.line_of("description")
+        if len(description) > DESCRIPTION_LIMIT:
+            self.report(line, "RW007", f"description has {len(description)} characters; at most {DESCRIPTION_LIMIT}")
+        if overview and not description.endswith(ELLIPSIS):
+            flat_overview, flat = " ".join(overview.split()), " ".join(description.split())
+            if len(flat) < len(flat_overview) and flat_overview.startswith(flat.rstrip(" .,;:")):
+                self.report(line, "RW008", "description is a cut of the overview but does not end in '…'")
+
+    def check_text(self) -> None:
+        """Mojibake and left-over template markers or AI talk in every text field."""
+        for key, value in self.meta.items():
+            for name, text in _strings(value, str(key)):
+                line = self.line_of(name)
+                fixed = mojibake_fix(text)
+                if fixed is not None:
+                    self.report(line, "RW012", f"'{name}' has mojibake: {_damage(text, fixed)}")
+                if key not in _NO_TEMPLATE_SCAN:
+                    self._check_prose(line, f"'{name}'", text)
+
+    def _check_prose(self, line: int, where: str, text: str) -> None:
+        marker = _template_marker(text)
+        if marker:
+            self.report(line, "RW014", f"{where} has a left-over template marker '{marker}'")
+        talk = _AI_TALK.search(text)
+        if talk:
+            self.report(line, "RW015", f"{where} talks about itself as an AI: '{talk.group(0)}'")
+
+    # body ---------------------------------------------------------------------
+
+    def check_body(self) -> str | None:
+        """Sections, bullets, HTML and text of the body; returns the overview."""
+        expected = [OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, self.profile.impact_heading]
+        sections: list[tuple[str, int, list[tuple[int, str]]]] = []
+        in_fence = False
+        for number, line in enumerate(self.body.splitlines(), self.body_first_line):
+            stripped = line.strip()
+            if stripped.startswith(("```", "~~~")):
+                in_fence = not in_fence
+            heading = None if in_fence else _HEADING.match(line)
+            if heading and len(heading.group(1)) == 2:
+                sections.append((heading.group(2), number, []))
+                continue
+            if sections:
+                sections[-1][2].append((number, line))
+            elif stripped:
+                sections.append(("", number, [(number, line)]))
+            self._check_body_line(number, line, in_fence)
+        self._check_sections(expected, sections)
+        for title, _, lines in sections:
+            if title == OVERVIEW_HEADING:
+                return " ".join(text.strip() for _, text in lines if text.strip())
+        return None
+
+    def _check_body_line(self, number: int, line: str, in_fence: bool) -> None:
+        fixed = mojibake_fix(line)
+        if fixed is not None:
+            self.report(number, "RW012", f"body has mojibake: {_damage(line, fixed)}")
+        prose = _CODE_SPAN.sub("", line) if "`" in line else line
+        if "<" in prose or ":" in prose or "=" in prose:
+            script = _SCRIPT.search(prose)
+            tag = _HTML_TAG.search(prose)
+            if script:
+                self.report(number, "RW013", f"body contains a script: '{script.group(0)}'")
+            elif tag and not in_fence:
+                self.report(number, "RW013", f"body contains HTML: '{tag.group(0)[:60]}'")
+        self._check_prose(number, "body", prose)
+
+    def _check_sections(self, expected: list[str], sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:
+        titles = [title for title, _, _ in sections]
+        end_line = self.body_first_line + max(self.body.count("\n") - 1, 0)
+        if sections and sections[0][0] == "":
+            self.report(sections[0][1], "RW009", f"text before the first heading; the body starts with '## {expected[0]}'")
+        for name in expected:
+            if name not in titles:
+                self.report(end_line if sections else self.body_first_line, "RW009", f"heading '## {name}' is missing")
+        found = [t for t in titles if t in expected]
+        if found != [t for t in expected if t in found] or len(found) != len(set(found)):
+            line = next(n for t, n, _ in sections if t in expected)
+            self.report(line, "RW009", f"headings out of order; expected {', '.join('## ' + e for e in expected)}")
+        for title, line, lines in sections:
+            if title and title not in expected:
+                self.report(line, "RW009", f"unexpected heading '## {title}'")
+            elif title in expected and not any(text.strip() for _, text in lines):
+                self.report(line, "RW009", f"section '## {title}' is empty")
+            if title == expected[2]:
+                self._check_bullets(line, lines)
+
+    def _check_bullets(self, heading_line: int, lines: list[tuple[int, str]]) -> None:
+        bullets = [(n, m.group(1).strip()) for n, text in lines if (m := _BULLET.match(text))]
+        low, high = policy.IMPACT_BULLETS
+        if bullets and not low <= len(bullets) <= high:
+            self.report(heading_line, "RW010", f"the impact section has {len(bullets)} bullets; write {low}-{high}")
+        elif not bullets and any(text.strip() for _, text in lines):
+            self.report(heading_line, "RW010", f"the impact section has no bullets; write {low}-{high}")
+        for i, j in repeated_bullets([b for _, b in bullets]):
+            self.report(bullets[j][0], "RW011", f"impact bullet {j + 1} repeats bullet {i + 1}")
+
+
+def _template_marker(text: str) -> str | None:
+    if not any(c in text for c in "{}%$[") and "lorem" not in text.lower():
+        return None
+    for match in _TEMPLATE.finditer(text):
+        found = match.group(0)
+        if found.startswith("$") and found[1:2] != "{" and not _TEMPLATE_VAR.fullmatch(found):
+            continue  # `$BTC`: a ticker, not a variable
+        return found
+    return None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {
+        bool: "true/false", int: "a number", float: "a number", str: "a string",
+        list: "a list", dict: "a mapping",
+    }.get(type(value), type(value).__name__)  # fmt: skip
+
+
+#: The spec §4 keys, in order.
+FRONT_MATTER_KEYS = (
+    "title", "description", "publishedAt", "updatedAt", "lang", "externalId",
+    "source", "category", "tags", "stickyWeight", "sentiment", "score", "draft",
+    "coverImage", "ai",
+)  # fmt: skip
+_STR = ((str,), True, "a string")
+_TYPES: dict[str, tuple[tuple[type, ...], bool, str]] = {
+    "title": _STR,
+    "description": _STR,
+    "publishedAt": _STR,
+    "updatedAt": _STR,
+    "lang": _STR,
+    "externalId": _STR,
+    "source": ((dict,), True, "a mapping (name, key, type)"),
+    "category": _STR,
+    "tags": ((list,), True, "a list of strings"),
+    "stickyWeight": ((int, float), True, "a number"),
+    "sentiment": _STR,
+    "score": ((int, float), True, "a number"),
+    "draft": ((bool,), True, "true or false"),
+    "coverImage": ((dict, str), False, "a mapping of image URLs or a URL"),
+    "ai": ((dict,), True, "a mapping (rewritten, expandedAt, version)"),
+}
+_CHILD_TYPES: dict[str, dict[str, tuple[tuple[type, ...], bool, str]]] = {
+    "source": {"name": _STR, "key": _STR, "type": _STR},
+    "ai": {
+        "rewritten": ((bool,), True, "true or false"),
+        "expandedAt": _STR,
+        "version": ((int,), True, "a whole number"),
+        "model": ((str,), False, "a string"),
+        "sourceHash": ((str,), False, "a string"),
+    },
+}
+
+
+# --- entry points -----------------------------------------------------------
+
+
+def check_text(text: str, path: str = "<text>", profile: Profile | None = None, include_drafts: bool = False) -> ArticleResult:
+    """Check one article's text; the result lists its problems or why it was skipped."""
+    article = _Article(path, text, profile or Profile.load())
+    result = ArticleResult(path)
+    if article.parse():
+        if article.meta.get("draft") is True and not include_drafts:
+            result.skipped = "draft: true"
+            return result
+        article.check_keys()
+        article.check_ai()
+        article.check_times()
+        article.check_text()
+        overview = article.check_body()
+        article.check_description(overview)
+    result.problems = sorted(article.problems, key=lambda p: p.line)
+    return result
+
+
+def check_file(path: Path, display: str | None = None, profile: Profile | None = None, include_drafts: bool = False) -> ArticleResult:
+    name = display if display is not None else str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return ArticleResult(name, [Problem(name, 1, "RW001", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")])
+    return check_text(text, name, profile, include_drafts)
+
+
+def find_articles(paths: Iterable[Path]) -> list[Path]:
+    """Files as given and every `*.md` below each folder, sorted, each once.
+
+    Raises FileNotFoundError naming the first path that does not exist.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(str(path))
+    return list(dict.fromkeys(found))
+
+
+def check_paths(paths: Iterable[Path], prompts: Path | None = None, include_drafts: bool = False) -> Report:
+    """Check every article found under `paths` against the current prompt profile."""
+    profile = Profile.load(prompts)
+    report = Report()
+    for path in find_articles(paths):
+        report.articles.append(check_file(path, str(path), profile, include_drafts))
+    return report
