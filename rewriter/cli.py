@@ -15,6 +15,8 @@ from typing import Any, Callable, Optional
 
 import typer
 
+from rewriter import policy
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 app = typer.Typer(
@@ -158,6 +160,65 @@ def prompt_show(
 
     messages = build_messages(read_draft(path), load_prompt(prompts))
     typer.echo(json.dumps(messages, indent=2, ensure_ascii=False))
+
+
+@app.command()
+@reports_errors
+def batch(
+    sources: list[str] = typer.Argument(
+        ..., help="Feeds: news API .json/.jsonl, RSS/Atom file or http(s) URL, JSON Lines, Markdown folder.",
+        show_default=False,
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder the articles are written to.", file_okay=False),
+    concurrency: int = typer.Option(
+        policy.DEFAULT_CONCURRENCY, "--concurrency", "-j", min=1, max=policy.MAX_CONCURRENCY,
+        help="Requests in flight at once.",
+    ),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Stop after this many items."),
+    force: bool = typer.Option(False, "--force", help="Rewrite even articles that are already current."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write a JSON report, one entry per item.", dir_okay=False),
+    name: str = typer.Option("{date}-{slug}.md", "--name", help="File name template: {date} {year} {month} {day} {slug} {id} {source} {lang} {category}."),
+    model: Optional[str] = ModelOpt,
+    prompts: Optional[Path] = PromptsOpt,
+) -> None:
+    """Rewrite every item of one or more feeds into a folder of articles (the batch job).
+
+    Articles already current are skipped, so a rerun finishes what an earlier
+    run did not. Exit status 1 when any item failed or was written as a draft.
+    Example: rewriter batch feed.jsonl --out content/ --concurrency 16 --report run.json
+    """
+    import asyncio
+
+    from rewriter.batch import BatchOptions, run_batch, summary_table
+    from rewriter.naming import check_template
+    from rewriter.readers.feed import is_url
+    from rewriter.runtime import Run
+
+    missing = [s for s in sources if not is_url(s) and not Path(s).exists()]
+    if missing:
+        err(f"error: no such file or folder: {', '.join(missing)}")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        check_template(name)
+    except Exception as exc:
+        err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
+    run = Run.open(_settings(model=model), prompts)
+
+    async def go() -> Any:
+        try:
+            return await run_batch(run, list(sources), options)
+        finally:
+            await run.aclose()
+
+    result = asyncio.run(go())
+    from rich.console import Console
+
+    Console(stderr=True).print(summary_table(result))
+    if report is not None:
+        err(f"report written to {report}")
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_FAILED)
 
 
 @cache_app.command("stats")

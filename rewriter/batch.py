@@ -1,0 +1,505 @@
+"""The batch job (spec §5): feeds in, a folder of articles out.
+
+Items are pulled lazily from the readers by `concurrency` workers, so only
+about that many are in memory or in flight at once. One bad item never stops
+the others; each ends as one `ItemReport`. Articles already current are left
+alone, and a small index in the output folder (`.rewriter-index.jsonl`: raw
+item digest → article) lets a rerun recognise them without normalising the
+item or parsing the article. Ctrl-C stops scheduling, abandons requests in
+flight (writes are atomic, so no partial file), and still writes the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from rewriter import policy
+from rewriter.errors import InputError, ModelError, RewriterError
+from rewriter.items import FeedItem, now_iso
+from rewriter.naming import DEFAULT_TEMPLATE, article_name, disambiguated
+from rewriter.output import atomic_write, inside
+from rewriter.readers import ItemFailure, ItemSkipped, PendingItem, iter_source
+
+INDEX_NAME = ".rewriter-index.jsonl"
+Status = Literal["rewritten", "current", "skipped", "failed", "draft"]
+
+
+# --- the report -------------------------------------------------------------
+
+
+class Tokens(BaseModel):
+    input: int = 0
+    output: int = 0
+
+
+class ItemReport(BaseModel):
+    """What happened to one item. `status` draft = written, but blocked from publishing."""
+
+    id: str
+    source: str
+    status: Status
+    path: str | None = None
+    cached: bool = False
+    tokens: Tokens = Field(default_factory=Tokens)
+    latency: float = 0.0
+    error: str | None = None
+
+
+class Totals(BaseModel):
+    rewritten: int = 0
+    cached: int = 0
+    current: int = 0
+    skipped: int = 0
+    failed: int = 0
+    draft: int = 0
+    tokens: Tokens = Field(default_factory=Tokens)
+
+
+class BatchReport(BaseModel):
+    """The `--report` file: totals, then one entry per item."""
+
+    sources: list[str]
+    out: str
+    startedAt: str
+    wallTime: float = 0.0
+    interrupted: bool = False
+    totals: Totals = Field(default_factory=Totals)
+    items: list[ItemReport] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.totals.failed or self.totals.draft or self.interrupted)
+
+    def add(self, entry: ItemReport) -> None:
+        self.items.append(entry)
+        t = self.totals
+        if entry.status == "rewritten":
+            if entry.cached:
+                t.cached += 1
+            else:
+                t.rewritten += 1
+        else:
+            setattr(t, entry.status, getattr(t, entry.status) + 1)
+        if not entry.cached:  # tokens spent by this run, not replayed from the cache
+            t.tokens.input += entry.tokens.input
+            t.tokens.output += entry.tokens.output
+
+
+# --- options ------------------------------------------------------------------
+
+
+@dataclass
+class BatchOptions:
+    out: Path
+    concurrency: int = policy.DEFAULT_CONCURRENCY
+    limit: int | None = None
+    force: bool = False
+    report: Path | None = None
+    template: str = DEFAULT_TEMPLATE
+
+
+# --- recognising current articles cheaply ---------------------------------------
+
+
+def _front_matter(path: Path) -> dict[str, Any] | None:
+    """The YAML front matter of an article (libyaml when available), or None."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---\n", 3)
+    if end < 0:
+        return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text[4:end], Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass
+class ArticleState:
+    identity: tuple[str, str] | None
+    current: bool
+    blocked: bool
+
+
+def article_state(path: Path, source_hash: str, version: int) -> ArticleState | None:
+    """Who the article at `path` is and whether it is current; None if there is none."""
+    meta = _front_matter(path)
+    if meta is None:
+        return None
+    source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
+    external = meta.get("externalId")
+    identity = (str(source.get("key")), str(external)) if external is not None else None
+    ai = meta.get("ai") if isinstance(meta.get("ai"), dict) else {}
+    current = ai.get("rewritten") is True and ai.get("sourceHash") == source_hash and ai.get("version") == version
+    return ArticleState(identity, current, bool(ai.get("warnings")))
+
+
+class ArticleIndex:
+    """`.rewriter-index.jsonl` in the output folder: raw digest → article written for it.
+
+    An entry counts only while the article file has the size and mtime
+    recorded, so an edited or deleted article is looked at properly again.
+    """
+
+    def __init__(self, out: Path, template: str) -> None:
+        self.path = out / INDEX_NAME
+        self.template = template
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._append: Any = None
+        try:
+            with self.path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        entry = json.loads(line)
+                        self.entries[entry["digest"]] = entry
+                    except (ValueError, KeyError, TypeError):
+                        continue  # a torn last line after a crash
+        except OSError:
+            pass
+
+    def key(self, digest: str) -> str:
+        return f"{digest}:{self.template}"
+
+    def lookup(self, digest: str, out: Path, version: int) -> dict[str, Any] | None:
+        entry = self.entries.get(self.key(digest))
+        if not entry or entry.get("version") != version:
+            return None
+        try:
+            stat = (out / entry["path"]).stat()
+        except OSError:
+            return None
+        if [stat.st_size, stat.st_mtime_ns] != entry.get("stat"):
+            return None
+        return entry
+
+    def record(self, digest: str, out: Path, rel: str, identity: tuple[str, str], version: int, blocked: bool) -> None:
+        if not digest:
+            return
+        try:
+            stat = (out / rel).stat()
+        except OSError:
+            return
+        entry = {
+            "digest": self.key(digest), "path": rel, "id": list(identity), "version": version,
+            "blocked": blocked, "stat": [stat.st_size, stat.st_mtime_ns],
+        }  # fmt: skip
+        self.entries[entry["digest"]] = entry
+        if self._append is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._append = self.path.open("a", encoding="utf-8")
+        self._append.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._append.flush()
+
+    def close(self) -> None:
+        """Rewrite the index without superseded lines."""
+        if self._append is None:
+            return
+        self._append.close()
+        self._append = None
+        atomic_write(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.entries.values()))
+
+
+# --- progress -------------------------------------------------------------------
+
+
+class LineProgress:
+    """Plain lines on stderr when it is not a terminal: problems at once, totals now and then."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.total: int | None = None
+        self.started = time.monotonic()
+        self.last = self.started
+
+    def add_total(self, count: int) -> None:
+        self.total = (self.total or 0) + count
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def update(self, report: BatchReport, entry: ItemReport) -> None:
+        if entry.status == "failed":
+            self._line(f"failed: {entry.error}")
+        elif entry.status == "draft":
+            self._line(f"draft: {entry.path}: {entry.error}")
+        now = time.monotonic()
+        if now - self.last >= policy.PROGRESS_LINE_INTERVAL_S:
+            self.last = now
+            self._line(f"progress: {progress_text(report, self.total, now - self.started)}")
+
+    def close(self) -> None:
+        pass
+
+
+def progress_text(report: BatchReport, total: int | None, elapsed: float) -> str:
+    t = report.totals
+    done = len(report.items)
+    text = f"{done}" + (f"/{total}" if total else "") + f" done, {t.failed + t.draft} failed"
+    text += f", {t.skipped + t.current} skipped, tokens {t.tokens.input}/{t.tokens.output}"
+    if total and done:
+        text += f", eta {max(0.0, elapsed / done * (total - done)):.0f}s"
+    return text
+
+
+class RichProgress:
+    """A rich progress bar: done, failed, skipped, tokens and ETA."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.console = Console(stderr=True)
+        self.bar = Progress(
+            TextColumn("rewriting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.task = self.bar.add_task("batch", total=None, stats="")
+        self.bar.start()
+
+    def add_total(self, count: int) -> None:
+        task = self.bar.tasks[0]
+        self.bar.update(self.task, total=(task.total or 0) + count)
+
+    def update(self, report: BatchReport, entry: ItemReport) -> None:
+        t = report.totals
+        if entry.status in ("failed", "draft"):
+            label = "failed" if entry.status == "failed" else f"draft: {entry.path}:"
+            self.console.print(f"[red]{label}[/red] {entry.error}", markup=True, highlight=False)
+        stats = (
+            f"[red]{t.failed + t.draft} failed[/red] · {t.skipped + t.current} skipped · "
+            f"tokens {t.tokens.input}/{t.tokens.output}"
+        )
+        self.bar.update(self.task, completed=len(report.items), stats=stats)
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def make_progress(stream: Any = None) -> LineProgress | RichProgress:
+    stream = stream or sys.stderr
+    if stream.isatty() and os.environ.get("TERM") != "dumb":
+        return RichProgress()
+    return LineProgress(stream)
+
+
+# --- the job -------------------------------------------------------------------
+
+
+def pending_items(sources: Iterable[str | Path], on_count: Callable[[int], None]) -> Iterator[Any]:
+    """Every source's pending items in turn, each source opened only when reached."""
+    return itertools.chain.from_iterable(iter_source(s, on_count) for s in sources)
+
+
+@dataclass
+class BatchJob:
+    run: Any  # rewriter.runtime.Run
+    options: BatchOptions
+    report: BatchReport
+    progress: Any
+    index: ArticleIndex
+    out: Path
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)
+    claimed: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        return self.run.prompt.version
+
+    def finish(self, entry: ItemReport) -> None:
+        self.report.add(entry)
+        self.progress.update(self.report, entry)
+
+    def duplicate(self, identity: tuple[str, str], where: str) -> ItemReport | None:
+        first = self.seen.get(identity)
+        if first is not None:
+            return ItemReport(id=":".join(identity), source=where, status="skipped", error=f"same item as {first}, rewritten once")
+        self.seen[identity] = where
+        return None
+
+    def target(self, item: FeedItem) -> tuple[str, Path, ArticleState | None]:
+        """The article's name, path and current state; a name taken by another item gets a suffix."""
+        rel = article_name(item, self.options.template)
+        for candidate in (rel, disambiguated(rel, item)):
+            owner = self.claimed.get(candidate)
+            if owner is not None and owner != item.identity:
+                continue
+            path = inside(self.out, self.out / candidate)
+            state = article_state(path, item.source_hash, self.version) if path.exists() else None
+            if state is not None and state.identity not in (None, item.identity):
+                continue
+            self.claimed[candidate] = item.identity
+            return candidate, path, state
+        raise InputError(f"no free file name for {rel!r}", where=item.label)
+
+    async def handle(self, pending: Any) -> ItemReport:
+        if isinstance(pending, ItemFailure):
+            return ItemReport(id=pending.where, source=pending.where, status="failed", error=str(pending.error))
+        if isinstance(pending, ItemSkipped):
+            return ItemReport(id=pending.where, source=pending.where, status="skipped", error=pending.reason)
+        assert isinstance(pending, PendingItem)
+        if not self.options.force:
+            entry = self.index.lookup(pending.digest, self.out, self.version)
+            if entry is not None:
+                identity = (entry["id"][0], entry["id"][1])
+                self.claimed.setdefault(entry["path"], identity)
+                return self.duplicate(identity, pending.where) or self._current(
+                    identity, pending.where, entry["path"], entry.get("blocked", False)
+                )
+        try:
+            built = pending.build()
+        except InputError as exc:
+            return ItemReport(id=pending.where, source=pending.where, status="failed", error=str(exc))
+        if isinstance(built, ItemSkipped):
+            return ItemReport(id=built.where, source=built.where, status="skipped", error=built.reason)
+        item: FeedItem = built
+        dup = self.duplicate(item.identity, pending.where)
+        if dup is not None:
+            return dup
+        rel, path, state = self.target(item)
+        if state is not None and state.current and not self.options.force:
+            self.index.record(pending.digest, self.out, rel, item.identity, self.version, state.blocked)
+            return self._current(item.identity, pending.where, rel, state.blocked)
+        return await self._rewrite(item, pending.digest, rel, path)
+
+    def _current(self, identity: tuple[str, str], where: str, rel: str, blocked: bool) -> ItemReport:
+        if blocked:  # still a draft: it must not be published, so the run is not clean
+            return ItemReport(
+                id=":".join(identity), source=where, status="draft", path=rel,
+                error="already written as a draft (ungrounded figures); edit it or rerun with --force",
+            )  # fmt: skip
+        return ItemReport(id=":".join(identity), source=where, status="current", path=rel)
+
+    async def _rewrite(self, item: FeedItem, digest: str, rel: str, path: Path) -> ItemReport:
+        from rewriter.rewrite import render_article, rewrite_item
+
+        ident = ":".join(item.identity)
+        try:
+            outcome = await rewrite_item(item, self.run.prompt, self.run.client, attempts=self.run.settings.attempts)
+            article = render_article(outcome, self.run.prompt.impact_heading)
+        except ModelError as exc:
+            tokens = Tokens(input=exc.usage.get("prompt_tokens", 0), output=exc.usage.get("completion_tokens", 0))
+            return ItemReport(id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc))
+        except RewriterError as exc:
+            return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc))
+        atomic_write(path, article)
+        blocked = not outcome.publishable
+        self.index.record(digest, self.out, rel, item.identity, self.version, blocked)
+        return ItemReport(
+            id=ident,
+            source=item.origin,
+            status="draft" if blocked else "rewritten",
+            path=rel,
+            cached=outcome.cached,
+            tokens=Tokens(
+                input=outcome.usage.get("prompt_tokens", 0), output=outcome.usage.get("completion_tokens", 0)
+            ),
+            latency=round(outcome.latency, 4),
+            error=f"written as a draft: {'; '.join(outcome.warnings)}" if blocked else None,
+        )
+
+    async def worker(self, stream: Iterator[Any], budget: list[int]) -> None:
+        while budget[0] != 0:
+            try:
+                pending = next(stream)
+            except StopIteration:
+                return
+            budget[0] -= 1
+            try:
+                entry = await self.handle(pending)
+            except (RewriterError, OSError) as exc:
+                where = getattr(pending, "where", "?")
+                entry = ItemReport(id=where, source=where, status="failed", error=str(exc))
+            self.finish(entry)
+
+
+async def run_batch(
+    run: Any,
+    sources: list[str | Path],
+    options: BatchOptions,
+    *,
+    progress: Any = None,
+) -> BatchReport:
+    """Rewrite every item of `sources` into `options.out`; never raises for one item.
+
+    On cancellation (Ctrl-C) the report is still completed and written, then
+    the cancellation propagates.
+    """
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    report = BatchReport(sources=[str(s) for s in sources], out=str(out), startedAt=now_iso())
+    progress = progress or make_progress()
+    index = ArticleIndex(out, options.template)
+    job = BatchJob(run, options, report, progress, index, out)
+    stream = pending_items(sources, progress.add_total)
+    budget = [options.limit if options.limit is not None else -1]
+    started = time.perf_counter()
+    workers = [asyncio.ensure_future(job.worker(stream, budget)) for _ in range(options.concurrency)]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        report.interrupted = True
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
+    finally:
+        report.wallTime = round(time.perf_counter() - started, 3)
+        progress.close()
+        index.close()
+        if options.report is not None:
+            write_report(report, options.report)
+    return report
+
+
+def write_report(report: BatchReport, path: Path) -> None:
+    atomic_write(path, report.model_dump_json(indent=2) + "\n")
+
+
+def summary_table(report: BatchReport) -> Any:
+    """The end-of-run summary as a rich Table."""
+    from rich.table import Table
+
+    t = report.totals
+    table = Table(title="batch summary" + (" (interrupted)" if report.interrupted else ""), show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [
+        ("rewritten", t.rewritten),
+        ("served from cache", t.cached),
+        ("skipped (already current)", t.current),
+        ("skipped (inactive, duplicate, no text)", t.skipped),
+        ("failed", t.failed),
+        ("blocked (written as draft)", t.draft),
+        ("tokens in", t.tokens.input),
+        ("tokens out", t.tokens.output),
+    ]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    table.add_row("wall time", f"{report.wallTime:.2f} s")
+    return table
