@@ -22,12 +22,14 @@ DEFAULT_TEMPLATE = "{date}-{slug}.md"
 #: Names a template may use.
 TEMPLATE_FIELDS = ("date", "year", "month", "day", "slug", "id", "source", "lang", "category")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_INNER_MARK = re.compile(r"(?<=[A-Za-z])[.'](?=[A-Za-z])")
 
 
 def slugify(text: str, limit: int = policy.SLUG_MAX_CHARS, fallback: str = "item") -> str:
     """`Bitcoin’s 50% Rally!` → `bitcoins-50-rally`: ASCII, lower case, hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = _NOT_SLUG.sub("-", ascii_text.replace("'", "").lower()).strip("-")
+    ascii_text = _INNER_MARK.sub("", ascii_text)  # U.S. → US, don't → dont
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
     if len(slug) > limit:
         cut = slug[: limit + 1]
         slug = cut[: cut.rfind("-")] if "-" in cut[1:] else slug[:limit]
