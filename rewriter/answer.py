@@ -15,14 +15,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rewriter import policy
 from rewriter.items import Sentiment
+from rewriter.normalise import normalise_line
 
-_BULLET_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _MIN_P, _MAX_P = policy.WHAT_HAPPENED_PARAGRAPHS
 _MIN_B, _MAX_B = policy.IMPACT_BULLETS
 
 
+_MARKDOWN_LEAD = re.compile(r"^(?:\s*(?:#{1,6}|>|[-*+•]|\d+[.)])\s+)+")
+
+
 def _clean(text: str) -> str:
-    return " ".join(text.split())
+    """Model output is untrusted: plain text, one line, no Markdown structure.
+
+    HTML is reduced to text (scripts dropped), mojibake repaired, and leading
+    heading/quote/list markers removed, so no answer can add a heading, a
+    list or markup to the article whatever the source told the model.
+    """
+    return _MARKDOWN_LEAD.sub("", normalise_line(text)).strip()
 
 
 class RewriteAnswer(BaseModel):
@@ -56,7 +65,7 @@ class RewriteAnswer(BaseModel):
     @classmethod
     def _bullets(cls, value: Any) -> Any:
         if isinstance(value, list):
-            value = [_clean(_BULLET_MARK.sub("", b)) for b in value if isinstance(b, str)]
+            value = [_clean(b) for b in value if isinstance(b, str)]
             value = [b for b in value if b]
         return value
 

@@ -14,7 +14,7 @@ def read_text(path: Path, *, limit: int = policy.MAX_INPUT_BYTES) -> str:
         size = path.stat().st_size
         if size > limit:
             raise InputError(
-                f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit for one document",
+                f"file is {size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB limit for one document",
                 where=str(path),
             )
         data = path.read_bytes()
