@@ -468,9 +468,11 @@ class _Article:
         end_line = self.body_first_line + max(self.body.count("\n") - 1, 0)
         if sections and sections[0][0] == "":
             self.report(sections[0][1], "RW009", f"text before the first heading; the body starts with '## {expected[0]}'")
-        for name in expected:
-            if name not in titles:
-                self.report(end_line if sections else self.body_first_line, "RW009", f"heading '## {name}' is missing")
+        for k, name in enumerate(expected):
+            if name not in titles:  # reported where it belongs: before the next heading found
+                later = [n for t, n, _ in sections if t in expected[k + 1:]]
+                line = later[0] if later else (end_line if sections else self.body_first_line)
+                self.report(line, "RW009", f"heading '## {name}' is missing")
         found = [t for t in titles if t in expected]
         if found != [t for t in expected if t in found] or len(found) != len(set(found)):
             line = next(n for t, n, _ in sections if t in expected)
