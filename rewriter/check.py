@@ -310,7 +310,9 @@ class _Article:
         try:
             meta = yaml.load(raw, Loader=_SafeLoader)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            # The construct that failed (an unclosed `[`) is nearer the
+            # cause than where the parser gave up.
+            mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark is not None else 1
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             self.report(line, "RW001", f"front matter is not safe YAML: {problem}")

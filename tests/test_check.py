@@ -255,7 +255,8 @@ def test_every_rule_has_a_code_and_is_documented():
     "text, expected",
     [
         ("# no front matter\n", [(1, "RW001")]),
-        ("---\ntitle: [open\n---\nbody\n", [(3, "RW001")]),
+        ("---\ntitle: [open\n---\nbody\n", [(2, "RW001")]),
+        ("---\ntitle: x\nlang: en: fr\n---\n", [(3, "RW001")]),
         ("---\n- a list\n---\n", [(1, "RW001")]),
         ("---\ntitle: !!python/object:os.system ls\n---\n", [(2, "RW001")]),
     ],
