@@ -126,3 +126,61 @@ def test_prompt_injection_that_breaks_json_fails_the_item_cleanly(tmp_path, use_
     assert "no valid answer after 3 attempt(s): the answer is not valid JSON" in result.stderr
     assert not (tmp_path / "out.md").exists()
     assert run_cli("cache", "stats").stdout.splitlines()[1] == "entries: 0"
+
+
+def jsonl(tmp_path: Path, records: list[dict]) -> Path:
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def story(external_id: str, title: str) -> dict:
+    return {
+        "externalId": external_id, "title": title, "publishedAt": "2025-11-14T17:46:49Z",
+        "body": "An exchange paused withdrawals.", "source": "Example Wire",
+    }  # fmt: skip
+
+
+def run_batch(tmp_path: Path, feed: Path):
+    report = tmp_path / "report.json"
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "out"), "--report", str(report))
+    assert "Traceback" not in result.stderr, result.stderr
+    return result, json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_duplicate_ids_are_rewritten_once(tmp_path, use_fake):
+    feed = jsonl(tmp_path, [story("same", "First telling"), story("same", "Second telling"), story("other", "Other")])
+    result, report = run_batch(tmp_path, feed)
+    assert len(use_fake.requests) == 2
+    assert len(list((tmp_path / "out").glob("*.md"))) == 2
+    assert sorted(e["status"] for e in report["items"]).count("skipped") == 1
+
+
+def test_path_tricks_in_titles_and_ids_never_escape_out(tmp_path, use_fake):
+    records = [
+        story("../../etc/passwd", "../../../../tmp/evil"),
+        story("a/b/../../c", "/absolute/path title"),
+        story("..", ".."),
+        story("dot", "...\\..\\windows"),
+    ]
+    result, report = run_batch(tmp_path, jsonl(tmp_path, records))
+    assert result.returncode == 0, result.stderr
+    out = (tmp_path / "out").resolve()
+    written = [p for p in out.rglob("*") if p.is_file() and p.suffix == ".md"]
+    assert len(written) == len(records)
+    for path in written:
+        assert path.parent == out and ".." not in path.name and "/" not in path.name
+    for entry in report["items"]:
+        assert (out / entry["path"]).resolve().parent == out  # paths are relative to --out
+    assert not (tmp_path.parent / "evil.md").exists()
+    outside = {p.name for p in tmp_path.iterdir()}
+    assert outside == {"cache", "feed.jsonl", "out", "report.json"}, outside
+
+
+def test_canary_key_never_reaches_the_batch_report(tmp_path, use_fake):
+    use_fake.queue(Reply(status=401, body=b'{"error": {"message": "invalid key"}}'))
+    feed = jsonl(tmp_path, [story("one", "One"), story("two", "Two")])
+    result, report = run_batch(tmp_path, feed)
+    text = json.dumps(report) + result.stdout + result.stderr
+    assert "HTTP 401" in text
+    assert "sk-test-canary" not in text
