@@ -443,16 +443,17 @@ async def run_batch(
     options: BatchOptions,
     *,
     progress: Any = None,
+    report: BatchReport | None = None,
 ) -> BatchReport:
     """Rewrite every item of `sources` into `options.out`; never raises for one item.
 
-    On cancellation (Ctrl-C) the report is still completed and written, then
-    the cancellation propagates.
+    On cancellation (Ctrl-C) the report (pass one in to keep hold of it) is
+    still completed and written, then the cancellation propagates.
     """
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
-    report = BatchReport(sources=[str(s) for s in sources], out=str(out), startedAt=now_iso())
+    report = report or new_report(sources, out)
     progress = progress or make_progress()
     index = ArticleIndex(out, options.template)
     job = BatchJob(run, options, report, progress, index, out)
@@ -475,6 +476,10 @@ async def run_batch(
         if options.report is not None:
             write_report(report, options.report)
     return report
+
+
+def new_report(sources: list[str | Path], out: Path) -> BatchReport:
+    return BatchReport(sources=[str(s) for s in sources], out=str(out.resolve()), startedAt=now_iso())
 
 
 def write_report(report: BatchReport, path: Path) -> None:

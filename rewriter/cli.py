@@ -189,7 +189,7 @@ def batch(
     """
     import asyncio
 
-    from rewriter.batch import BatchOptions, run_batch, summary_table
+    from rewriter.batch import BatchOptions, new_report, run_batch, summary_table
     from rewriter.naming import check_template
     from rewriter.readers.feed import is_url
     from rewriter.runtime import Run
@@ -205,19 +205,26 @@ def batch(
         raise typer.Exit(EXIT_USAGE) from None
     options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
     run = Run.open(_settings(model=model), prompts)
+    result = new_report(list(sources), out)
 
     async def go() -> Any:
         try:
-            return await run_batch(run, list(sources), options)
+            return await run_batch(run, list(sources), options, report=result)
         finally:
             await run.aclose()
 
-    result = asyncio.run(go())
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        result.interrupted = True
     from rich.console import Console
 
     Console(stderr=True).print(summary_table(result))
     if report is not None:
         err(f"report written to {report}")
+    if result.interrupted:
+        err("interrupted: nothing half-written; run the same command again to finish")
+        raise typer.Exit(130)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FAILED)
 
 

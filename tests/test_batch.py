@@ -1,0 +1,292 @@
+"""The batch job, run as a user would: the real CLI against the fake server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import NEWS_API_ITEM, RSS_FIXTURE, run_cli
+from tests.fakeserver import FakeServer, Reply
+
+#: An answer with no figures, so it is grounded for any item.
+CLEAN_ANSWER = {
+    "overview": (
+        "Regulators and market participants reacted to the news described in the source, which "
+        "reported changes affecting crypto companies and their customers. The story explains who "
+        "was involved, what was announced, and why traders and lenders are watching the next steps "
+        "closely as the situation develops further this week."
+    ),
+    "what_happened": ["The announcement described in the source was made public.", "Market participants reacted."],
+    "impact": [
+        "Traders may reassess risk across crypto markets.",
+        "Lenders could review their exposure to affected firms.",
+        "Regulators are likely to keep watching closely.",
+    ],
+    "sentiment": "NEUTRAL",
+}
+#: Invented figures in every bullet: dropping them leaves too few, so it is a draft.
+UNGROUNDED_ANSWER = {
+    **CLEAN_ANSWER,
+    "impact": [
+        "Traders moved 987 million dollars overnight.",
+        "Lenders lost 654 million in the sell-off.",
+        "Regulators fined 321 firms last year.",
+    ],
+}
+
+
+@pytest.fixture
+def fake_server():
+    with FakeServer(lambda request: Reply(json.dumps(CLEAN_ANSWER))) as server:
+        yield server
+
+
+def news_article(**changes) -> dict:
+    raw = json.loads(NEWS_API_ITEM.read_text(encoding="utf-8"))["Data"][0]
+    return {**raw, **changes}
+
+
+def write_jsonl(path: Path, items: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    return path
+
+
+def numbered(count: int) -> list[dict]:
+    return [
+        news_article(ID=1000 + n, TITLE=f"Story number {n} about markets", BODY=f"<p>Body of story {n}.</p>")
+        for n in range(count)
+    ]
+
+
+def articles(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*.md"))
+
+
+def front(path: Path) -> dict:
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def test_rss_fixture_becomes_a_folder_of_articles_and_a_report(tmp_path, use_fake):
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    result = run_cli("batch", str(RSS_FIXTURE), "--out", str(out), "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    files = articles(out)
+    assert len(files) == 49  # item 19 has no text besides its title
+    assert len(use_fake.requests) == 49
+    titles = {front(p)["title"] for p in files}
+    assert "Ripple Had ‘Some Exposure’ to Silicon Valley Bank, Says CEO" in titles
+    ripple = next(p for p in files if "ripple-had-some-exposure" in p.name)
+    assert ripple.name == "2023-03-12-ripple-had-some-exposure-to-silicon-valley-bank-says-ceo.md"
+    meta = front(ripple)
+    assert meta["source"]["type"] == "RSS" and meta["sentiment"] == "NEUTRAL"  # from the model
+    assert "batch summary" in result.stderr and "\x1b[" not in result.stderr  # plain when not a terminal
+
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert len(data["items"]) == 50
+    assert data["totals"]["rewritten"] == 49 and data["totals"]["skipped"] == 1
+    assert data["totals"]["tokens"] == {"input": 49 * 100, "output": 49 * 50}
+    entry = next(e for e in data["items"] if e["path"] == ripple.name)
+    assert entry["status"] == "rewritten" and entry["cached"] is False and entry["error"] is None
+    assert entry["id"].endswith(":" + meta["externalId"])
+    assert entry["tokens"] == {"input": 100, "output": 50}
+    assert entry["latency"] > 0
+    skipped = next(e for e in data["items"] if e["status"] == "skipped")
+    assert skipped["source"].endswith("item 19") and "title" in skipped["error"]
+
+
+def test_rerun_skips_current_articles_and_changes_nothing(tmp_path, use_fake):
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(5))
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    assert run_cli("batch", str(feed), "--out", str(out)).returncode == 0
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in articles(out)}
+    requests = len(use_fake.requests)
+
+    again = run_cli("batch", str(feed), "--out", str(out), "--report", str(report))
+    assert again.returncode == 0, again.stderr
+    assert len(use_fake.requests) == requests
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in articles(out)} == before
+    statuses = [e["status"] for e in json.loads(report.read_text())["items"]]
+    assert statuses == ["current"] * 5
+
+    # An edited source is rewritten; --force rewrites everything.
+    items = numbered(5)
+    items[2]["BODY"] = "<p>Body of story 2, corrected.</p>"
+    write_jsonl(feed, items)
+    third = run_cli("batch", str(feed), "--out", str(out), "--report", str(report))
+    assert [e["status"] for e in json.loads(report.read_text())["items"]].count("rewritten") == 1, third.stderr
+    forced = run_cli("batch", str(feed), "--out", str(out), "--force", "--report", str(report))
+    assert forced.returncode == 0
+    assert all(e["status"] == "rewritten" for e in json.loads(report.read_text())["items"])
+
+
+def test_cache_serves_a_second_output_folder(tmp_path, use_fake):
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(3))
+    assert run_cli("batch", str(feed), "--out", str(tmp_path / "a")).returncode == 0
+    report = tmp_path / "r.json"
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "b"), "--report", str(report))
+    assert result.returncode == 0
+    assert len(use_fake.requests) == 3
+    data = json.loads(report.read_text())
+    assert data["totals"]["cached"] == 3 and data["totals"]["tokens"] == {"input": 0, "output": 0}
+    assert all(e["cached"] for e in data["items"])
+
+
+def test_inactive_and_duplicate_items_are_counted_and_rewritten_once(tmp_path, use_fake):
+    items = numbered(2)
+    feed = write_jsonl(tmp_path / "feed.jsonl", [items[0], items[1], items[0], news_article(ID=77, STATUS="DELETED")])
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    result = run_cli("batch", str(feed), "--out", str(out), "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    assert len(articles(out)) == 2 and len(use_fake.requests) == 2
+    data = json.loads(report.read_text())
+    assert data["totals"]["skipped"] == 2
+    dup, inactive = [e for e in data["items"] if e["status"] == "skipped"]
+    assert dup["source"].endswith("feed.jsonl line 3") and "line 1" in dup["error"]
+    assert inactive["source"].endswith("feed.jsonl line 4") and "DELETED" in inactive["error"]
+
+
+def test_one_failing_item_does_not_stop_the_others_and_a_rerun_finishes(tmp_path, use_fake):
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(4) + [{"TITLE": "broken", "SOURCE_DATA": {}}])
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    use_fake.queue(Reply(status=400))  # the first request fails for good (400 is not retried)
+    result = run_cli("batch", str(feed), "--out", str(out), "--concurrency", "1", "--report", str(report))
+    assert result.returncode == 1
+    assert len(articles(out)) == 3
+    assert "failed:" in result.stderr and "HTTP 400" in result.stderr
+    assert "feed.jsonl line 5" in result.stderr  # the invalid item, named
+    data = json.loads(report.read_text())
+    failed = [e for e in data["items"] if e["status"] == "failed"]
+    assert len(failed) == 2
+    assert "HTTP 400" in failed[0]["error"] and failed[0]["path"] is None
+    assert "line 5" in failed[1]["error"] and "publishedAt" in failed[1]["error"]
+
+    write_jsonl(feed, numbered(4))
+    rerun = run_cli("batch", str(feed), "--out", str(out), "--report", str(report))
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(articles(out)) == 4
+    statuses = sorted(e["status"] for e in json.loads(report.read_text())["items"])
+    assert statuses == ["current", "current", "current", "rewritten"]
+
+
+def test_ungrounded_answer_is_written_as_a_draft_and_fails_the_run(tmp_path, use_fake):
+    use_fake.default = lambda request: Reply(json.dumps(UNGROUNDED_ANSWER))
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(1))
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    result = run_cli("batch", str(feed), "--out", str(out), "--report", str(report))
+    assert result.returncode == 1
+    [path] = articles(out)
+    assert front(path)["draft"] is True
+    [entry] = json.loads(report.read_text())["items"]
+    assert entry["status"] == "draft" and entry["path"] == path.name and "987" in entry["error"]
+    # A rerun still reports it: it must not be published.
+    assert run_cli("batch", str(feed), "--out", str(out)).returncode == 1
+
+
+def test_limit_then_full_run_resumes(tmp_path, use_fake):
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(6))
+    out = tmp_path / "out"
+    assert run_cli("batch", str(feed), "--out", str(out), "--limit", "2").returncode == 0
+    assert len(articles(out)) == 2
+    report = tmp_path / "r.json"
+    assert run_cli("batch", str(feed), "--out", str(out), "--report", str(report)).returncode == 0
+    assert len(articles(out)) == 6 and len(use_fake.requests) == 6
+    assert [e["status"] for e in json.loads(report.read_text())["items"]] == ["current"] * 2 + ["rewritten"] * 4
+
+
+def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch):
+    fake_server.latency = 0.3
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(40))
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    env = {
+        **os.environ, "OPENAI_BASE_URL": fake_server.base_url, "OPENAI_API_KEY": "sk-test",
+        "REWRITER_MODEL": "fake-model",
+    }  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out), "-j", "2", "--report", str(report)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not articles(out) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    written = articles(out)
+    assert 0 < len(written) < 40
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    data = json.loads(report.read_text())
+    assert data["interrupted"] is True and len(data["items"]) == len(written)
+
+    fake_server.latency = 0
+    rerun = subprocess.run(
+        [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out), "--report", str(report)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(articles(out)) == 40
+    totals = json.loads(report.read_text())["totals"]
+    assert totals["current"] == len(written)
+    assert totals["rewritten"] + totals["cached"] == 40 - len(written)
+
+
+def test_names_collide_deterministically_and_stay_inside_out(tmp_path, use_fake):
+    items = [
+        news_article(ID=1, TITLE="Same Title"),
+        news_article(ID=2, TITLE="Same Title"),
+        news_article(ID=3, TITLE="../../../escape"),
+    ]
+    feed = write_jsonl(tmp_path / "feed.jsonl", items)
+    out = tmp_path / "out"
+    assert run_cli("batch", str(feed), "--out", str(out)).returncode == 0
+    names = sorted(p.name for p in articles(out))
+    assert len(names) == 3 and "2025-11-14-same-title.md" in names
+    assert "2025-11-14-escape.md" in names
+    assert not list(tmp_path.glob("*.md")) and not (tmp_path.parent / "escape.md").exists()
+    # A rerun maps each item to the same file.
+    report = tmp_path / "r.json"
+    assert run_cli("batch", str(feed), "--out", str(out), "--report", str(report)).returncode == 0
+    assert sorted(p.name for p in articles(out)) == names
+    assert [e["status"] for e in json.loads(report.read_text())["items"]] == ["current"] * 3
+    # Even a folder template keeps everything inside --out.
+    assert run_cli("batch", str(feed), "--out", str(out), "--name", "{source}/{id}.md").returncode == 0
+    assert (out / "coindesk" / "1.md").is_file()
+
+
+def test_news_api_document_and_feed_together(tmp_path, use_fake):
+    out = tmp_path / "out"
+    result = run_cli("batch", str(NEWS_API_ITEM), str(RSS_FIXTURE), "--out", str(out), "--limit", "3")
+    assert result.returncode == 0, result.stderr
+    files = articles(out)
+    assert len(files) == 3
+    doj = out / "2025-11-14-us-doj-pursues-north-koreas-illicit-money-machine-seizes-more-crypto.md"
+    meta = front(doj)
+    assert meta["externalId"] == "54398936" and meta["tags"][:2] == ["ASIA", "POLICY"]
+    assert meta["sentiment"] == "NEGATIVE"  # the input's, not the model's
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.jsonl", "--out", "out"], "no such file"),
+        (["{feed}", "--out", "out", "--concurrency", "0"], "concurrency"),
+        (["{feed}", "--out", "out", "--name", "../{slug}.md"], "inside --out"),
+        (["{feed}"], "--out"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path, use_fake, args, message):
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(1))
+    result = run_cli("batch", *[a.replace("{feed}", str(feed)) for a in args], cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not use_fake.requests
