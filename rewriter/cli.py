@@ -322,6 +322,25 @@ def run_check(argv: list[str]) -> int:
     return EXIT_FAILED if report.blocked else EXIT_OK
 
 
+@app.command()
+@reports_errors
+def serve(
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    model_file: Optional[Path] = typer.Option(
+        None, "--model", help="GGUF model file (default: REWRITER_LOCAL_MODEL, or the bundled SmolLM2).",
+        dir_okay=False,
+    ),
+) -> None:
+    """Run the embedded model in the foreground so several runs can share it.
+
+    Prints the `export OPENAI_BASE_URL=...` lines to use it; Ctrl-C stops it.
+    """
+    from rewriter.local_server import serve as serve_local
+
+    configured = model_file or _settings().local_model
+    raise typer.Exit(serve_local(configured, port, typer.echo, err))
+
+
 def _terminate(signum: int, frame: Any) -> None:
     # SIGTERM unwinds like Ctrl-C so `finally` blocks stop the local server
     # and remove temporary files.

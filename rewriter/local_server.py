@@ -4,6 +4,8 @@ One server per run, on 127.0.0.1 and a free port, started only when a request
 actually misses the cache, and always stopped: on normal exit, on errors and
 on Ctrl-C (context manager), on SIGTERM (handler in the CLI) and even when the
 parent is SIGKILLed (Linux parent-death signal).
+
+`serve` runs one in the foreground instead, so several runs can share it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import urllib.request
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from rewriter import policy
 from rewriter.errors import LocalModelUnavailable
@@ -127,10 +130,12 @@ class LocalServer:
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            status = self.process.poll()
+            if status is not None:
                 self.stop()
                 raise LocalModelUnavailable(
-                    f"the llama.cpp server exited with status {self.process.returncode} while starting:\n{self.log_tail()}"
+                    f"the llama.cpp server exited with status {status} while starting {self.model}; "
+                    f"its last log lines:\n{self.log_tail()}"
                 )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=1) as response:
@@ -174,3 +179,36 @@ class LocalServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def export_lines(server: LocalServer) -> list[str]:
+    """Shell lines that point other rewriter runs at a served model."""
+    return [
+        f"export OPENAI_BASE_URL={server.base_url}",
+        f"export REWRITER_MODEL={server.model.stem}",
+    ]
+
+
+def serve(model: Path | None, port: int | None, echo: Callable[[str], None], warn: Callable[[str], None]) -> int:
+    """Run the embedded model in the foreground until it is interrupted.
+
+    Prints the `export` lines that point other runs at it, then waits. Ctrl-C
+    stops it and returns 0; SIGTERM (SystemExit, from the CLI's handler)
+    stops it through the context manager too. If the server dies on its own,
+    its last log lines are shown and 1 is returned.
+    """
+    path = resolve_model(model)
+    require_llama_cpp()
+    try:
+        with LocalServer(path, port=port) as server:
+            echo(f"# serving {path.name} on {server.base_url}; Ctrl-C stops it")
+            echo("# to use it from other shells, run:")
+            for line in export_lines(server):
+                echo(line)
+            assert server.process is not None
+            status = server.process.wait()
+            warn(f"error: the llama.cpp server stopped with status {status}:\n{server.log_tail()}")
+            return 1
+    except KeyboardInterrupt:
+        warn("stopped")
+        return 0
