@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -48,6 +50,7 @@ RULES: dict[str, str] = {
 #: Longest description: the cut overview plus the ellipsis.
 DESCRIPTION_LIMIT = policy.DESCRIPTION_MAX_CHARS + 1
 ELLIPSIS = "\u2026"
+_SIMILAR = 0.9  # difflib ratio from which two bullets say the same (as review.py)
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 _EMPTY_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
@@ -55,25 +58,33 @@ _KEY_LINE = re.compile(r"^( *)(?:- +)?(['\"]?)([^\s'\":#][^'\":]*?)\2[ \t]*:(?:[
 _ISO_UTC = re.compile(r"\A(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:Z|\+00:00)\Z")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _BULLET = re.compile(r"^[ \t]{0,3}[-*+][ \t]+(.*)$")
-_CODE_SPAN = re.compile(r"`+[^`]*`+")
+_CODE = re.compile(r"^(`{3,}|~{3,}).*?(?:^\1[ \t]*$|\Z)|`+[^`\n]*`+", re.MULTILINE | re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
-_SCRIPT = re.compile(r"<\s*script\b|\bjavascript\s*:|\bon(?:load|error|click|mouseover)\s*=", re.IGNORECASE)
+_SCRIPT = re.compile(r"<\s*script\b|\bjavascript\s*:|\bon(?:load|error|click|mouseover)\s*=", re.IGNORECASE | re.ASCII)
 _TEMPLATE = re.compile(
     r"\{\{|\}\}|\{%|%\}|\$\{|\$[a-z_][a-z0-9_]*\b|\[\s*(?:insert|placeholder)\b[^\]]*\]|\blorem ipsum\b",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _TEMPLATE_VAR = re.compile(r"\$[a-z_][a-z0-9_]*\b")  # `$title` yes, `$BTC` (a ticker) no
 _AI_TALK = re.compile(
     r"\bas an? (?:AI|artificial intelligence)(?: language model| model| assistant)?\b,? ?I\b"
     r"|\bas an? (?:AI|large) language model\b"
-    r"|\bI(?:'m| am) (?:just |only )?an? (?:AI|artificial intelligence|language model|large language model)\b"
+    r"|\bI(?:'m|\u2019m| am) (?:just |only )?an? (?:AI|artificial intelligence|language model|large language model)\b"
     r"|\bmy (?:training data|knowledge cut-?off)\b"
     r"|\bas of my (?:last|latest) (?:update|training)\b"
     r"|\b(?:sure|certainly)[,!] here(?:'s| is) (?:the|a|your)\b"
     r"|\bhere(?:'s| is) (?:the|a|your) rewritten\b"
     r"|\bI hope this helps\b",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # ASCII: so the lower-case hints below are exact
 )
+#: Substrings that every match of _SCRIPT / _AI_TALK contains (lower case):
+#: the regular expressions run only on text holding one of them.
+_SCRIPT_HINTS = ("script", "onload", "onerror", "onclick", "onmouseover")
+_AI_TALK_HINTS = (
+    "as an ai", "as a ai", "as an artificial", "as a artificial", "language model", "i'm ", "i\u2019m ", "i am ",
+    "my training", "my knowledge", "as of my", "sure,", "sure!", "certainly,", "certainly!", "rewritten",
+    "i hope this helps",
+)  # fmt: skip
 _SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL")
 _TIME_KEYS = ("publishedAt", "updatedAt", "ai.expandedAt")
 _NO_TEMPLATE_SCAN = ("coverImage",)  # URLs, not prose
@@ -180,15 +191,50 @@ class Profile:
         return cls(prompt.version, prompt.impact_heading)
 
 
-def _is_ascii(text: str) -> bool:
-    return text.isascii()
+#: ftfy's mojibake pattern (`ftfy.badness.BADNESS_RE`) as checked by
+#: tests/test_check.py: every match is at most 7 characters long and holds a
+#: non-ASCII one. For that pattern (known by its CRC-32) searching near the
+#: non-ASCII characters alone gives the same answer as searching everything,
+#: ten times faster; any other version of it is searched whole.
+BADNESS_PATTERN_CRC32 = 1455352246
+BADNESS_MATCH_MAX = 7
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@lru_cache(maxsize=1)
+def _badness() -> tuple[re.Pattern[str], bool]:
+    import zlib
+
+    from ftfy.badness import BADNESS_RE  # ~50 ms to import ftfy, so only for non-ASCII text
+
+    return BADNESS_RE, zlib.crc32(BADNESS_RE.pattern.encode("utf-8")) == BADNESS_PATTERN_CRC32
+
+
+def may_have_mojibake(text: str) -> bool:
+    """False when ftfy would surely leave the text alone: it is ASCII, or ftfy's
+    own first test (`badness.is_bad`) finds nothing. A match inside part of a
+    text is a match inside the whole, so one call clears many fields at once."""
+    if text.isascii():
+        return False
+    pattern, windowed = _badness()
+    if not windowed:
+        return pattern.search(text) is not None
+    reach = BADNESS_MATCH_MAX - 1
+    start = end = -1
+    for run in _NON_ASCII_RUN.finditer(text):
+        if run.start() - reach > end:  # a new window: search the one before
+            if end >= 0 and pattern.search(text, start, end):
+                return True
+            start = max(0, run.start() - reach)
+        end = run.end() + reach
+    return pattern.search(text, start, end) is not None
 
 
 def mojibake_fix(text: str) -> str | None:
-    """The repaired text when `text` has mojibake, else None (ASCII never has)."""
-    if _is_ascii(text):
+    """The repaired text when `text` has mojibake, else None."""
+    if not may_have_mojibake(text):
         return None
-    import ftfy  # ~50 ms to import, so only for non-ASCII text
+    import ftfy
 
     fixed = ftfy.fix_encoding(text)
     return fixed if fixed != text else None
@@ -215,12 +261,22 @@ def repeated_bullets(bullets: list[str]) -> list[tuple[int, int]]:
     0.3 s), too slow for a hook; a test keeps the two in agreement.
     """
     folded = [_fold(b) for b in bullets]
-    return [
-        (i, j)
-        for i in range(len(folded))
-        for j in range(i + 1, len(folded))
-        if folded[i] == folded[j] or difflib.SequenceMatcher(None, folded[i], folded[j]).ratio() >= 0.9
-    ]
+    letters = [Counter(f) for f in folded]
+    pairs = []
+    for j in range(1, len(folded)):
+        matcher = difflib.SequenceMatcher(None, "", folded[j])  # b is indexed once per j
+        for i in range(j):
+            if folded[i] == folded[j]:
+                pairs.append((i, j))
+                continue
+            # ratio() <= 2 * shared letters / total length (difflib's quick_ratio,
+            # counted in C): the same answer, most pairs without the slow matching.
+            total = len(folded[i]) + len(folded[j])
+            if total and 2 * sum((letters[i] & letters[j]).values()) >= _SIMILAR * total:
+                matcher.set_seq1(folded[i])
+                if matcher.ratio() >= _SIMILAR:
+                    pairs.append((i, j))
+    return sorted(pairs)
 
 
 def valid_utc_time(value: str) -> bool:
@@ -408,20 +464,22 @@ class _Article:
 
     def check_text(self) -> None:
         """Mojibake and left-over template markers or AI talk in every text field."""
-        for key, value in self.meta.items():
-            for name, text in _strings(value, str(key)):
-                line = self.line_of(name)
+        fields = [(key, name, text) for key, value in self.meta.items() for name, text in _strings(value, str(key))]
+        if may_have_mojibake("\n".join(text for _, _, text in fields)):
+            for _, name, text in fields:
                 fixed = mojibake_fix(text)
                 if fixed is not None:
-                    self.report(line, "RW012", f"'{name}' has mojibake: {_damage(text, fixed)}")
-                if key not in _NO_TEMPLATE_SCAN:
-                    self._check_prose(line, f"'{name}'", text)
+                    self.report(self.line_of(name), "RW012", f"'{name}' has mojibake: {_damage(text, fixed)}")
+        for key, name, text in fields:
+            if key not in _NO_TEMPLATE_SCAN:
+                self._check_prose(self.line_of(name), f"'{name}'", text)
 
     def _check_prose(self, line: int, where: str, text: str) -> None:
         marker = _template_marker(text)
         if marker:
             self.report(line, "RW014", f"{where} has a left-over template marker '{marker}'")
-        talk = _AI_TALK.search(text)
+        lower = text.lower()
+        talk = _AI_TALK.search(text) if any(hint in lower for hint in _AI_TALK_HINTS) else None
         if talk:
             self.report(line, "RW015", f"{where} talks about itself as an AI: '{talk.group(0)}'")
 
@@ -433,37 +491,61 @@ class _Article:
         sections: list[tuple[str, int, list[tuple[int, str]]]] = []
         in_fence = False
         for number, line in enumerate(self.body.splitlines(), self.body_first_line):
-            stripped = line.strip()
-            if stripped.startswith(("```", "~~~")):
+            if line.startswith(("```", "~~~")):
                 in_fence = not in_fence
-            heading = None if in_fence else _HEADING.match(line)
+            heading = _HEADING.match(line) if line.startswith("##") and not in_fence else None
             if heading and len(heading.group(1)) == 2:
                 sections.append((heading.group(2), number, []))
-                continue
-            if sections:
+            elif sections:
                 sections[-1][2].append((number, line))
-            elif stripped:
+            elif line.strip():
                 sections.append(("", number, [(number, line)]))
-            self._check_body_line(number, line, in_fence)
         self._check_sections(expected, sections)
+        self._check_body_text()
         for title, _, lines in sections:
             if title == OVERVIEW_HEADING:
                 return " ".join(text.strip() for _, text in lines if text.strip())
         return None
 
-    def _check_body_line(self, number: int, line: str, in_fence: bool) -> None:
-        fixed = mojibake_fix(line)
-        if fixed is not None:
-            self.report(number, "RW012", f"body has mojibake: {_damage(line, fixed)}")
-        prose = _CODE_SPAN.sub("", line) if "`" in line else line
-        if "<" in prose or ":" in prose or "=" in prose:
-            script = _SCRIPT.search(prose)
-            tag = _HTML_TAG.search(prose)
-            if script:
-                self.report(number, "RW013", f"body contains a script: '{script.group(0)}'")
-            elif tag and not in_fence:
-                self.report(number, "RW013", f"body contains HTML: '{tag.group(0)[:60]}'")
-        self._check_prose(number, "body", prose)
+    def _body_line(self, position: int) -> int:
+        return self.body_first_line + self.body.count("\n", 0, position)
+
+    def _check_body_text(self) -> None:
+        """Mojibake, HTML, scripts, template markers and AI talk, each on its line.
+
+        Each pattern searches the whole body once (a match inside a line is a
+        match inside the body), and only a hit costs a look at single lines.
+        """
+        body = self.body
+        if may_have_mojibake(body):
+            for number, line in enumerate(body.splitlines(), self.body_first_line):
+                fixed = mojibake_fix(line)
+                if fixed is not None:
+                    self.report(number, "RW012", f"body has mojibake: {_damage(line, fixed)}")
+        # Code is shown as written, so `<b>` in a code span is text, not HTML.
+        prose = _CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body) if "`" in body or "~~~" in body else body
+        reported: set[tuple[int, str]] = set()
+
+        def once(match: re.Match[str], code: str, message: str) -> None:
+            line = self._body_line(match.start())
+            if (line, code) not in reported:
+                reported.add((line, code))
+                self.report(line, code, message)
+
+        lower = prose.lower()
+        if any(hint in lower for hint in _SCRIPT_HINTS):
+            for match in _SCRIPT.finditer(prose):
+                once(match, "RW013", f"body contains a script: '{match.group(0)}'")
+        if "<" in prose:
+            for match in _HTML_TAG.finditer(prose):
+                once(match, "RW013", f"body contains HTML: '{match.group(0)[:60]}'")
+        if _may_have_template_marker(prose, lower):
+            for match in _TEMPLATE.finditer(prose):
+                if _is_template_marker(match.group(0)):
+                    once(match, "RW014", f"body has a left-over template marker '{match.group(0)}'")
+        if any(hint in lower for hint in _AI_TALK_HINTS):
+            for match in _AI_TALK.finditer(prose):
+                once(match, "RW015", f"body talks about itself as an AI: '{match.group(0)}'")
 
     def _check_sections(self, expected: list[str], sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:
         titles = [title for title, _, _ in sections]
@@ -498,14 +580,27 @@ class _Article:
             self.report(bullets[j][0], "RW011", f"impact bullet {j + 1} repeats bullet {i + 1}")
 
 
+def _may_have_template_marker(text: str, lower: str | None = None) -> bool:
+    """Cheap tests that every match of _TEMPLATE passes."""
+    lower = text.lower() if lower is None else lower
+    return (
+        any(hint in text for hint in ("{{", "}}", "{%", "%}", "${"))
+        or _TEMPLATE_VAR.search(text) is not None
+        or "lorem ipsum" in lower
+        or ("[" in text and ("insert" in lower or "placeholder" in lower))
+    )
+
+
+def _is_template_marker(found: str) -> bool:
+    # `$title` is a variable; `$BTC` a ticker and `$15` an amount.
+    return not found.startswith("$") or found[1:2] == "{" or bool(_TEMPLATE_VAR.fullmatch(found))
+
+
 def _template_marker(text: str) -> str | None:
-    if not any(c in text for c in "{}%$[") and "lorem" not in text.lower():
-        return None
-    for match in _TEMPLATE.finditer(text):
-        found = match.group(0)
-        if found.startswith("$") and found[1:2] != "{" and not _TEMPLATE_VAR.fullmatch(found):
-            continue  # `$BTC`: a ticker, not a variable
-        return found
+    if _may_have_template_marker(text):
+        for match in _TEMPLATE.finditer(text):
+            if _is_template_marker(match.group(0)):
+                return match.group(0)
     return None
 
 
