@@ -205,9 +205,27 @@ _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 def _badness() -> tuple[re.Pattern[str], bool]:
     import zlib
 
-    from ftfy.badness import BADNESS_RE  # ~50 ms to import ftfy, so only for non-ASCII text
+    pattern = _load_badness_pattern()
+    return pattern, zlib.crc32(pattern.pattern.encode("utf-8")) == BADNESS_PATTERN_CRC32
 
-    return BADNESS_RE, zlib.crc32(BADNESS_RE.pattern.encode("utf-8")) == BADNESS_PATTERN_CRC32
+
+def _load_badness_pattern() -> re.Pattern[str]:
+    """`ftfy.badness.BADNESS_RE`, loaded from its file alone: importing the
+    whole of ftfy (codecs, fixes, wcwidth) takes three times longer, and a
+    clean article never needs more than this one pattern."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("ftfy")
+        path = Path(next(iter(spec.submodule_search_locations or ()))) / "badness.py"  # type: ignore[union-attr]
+        module_spec = importlib.util.spec_from_file_location("rewriter._ftfy_badness", path)
+        module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
+        module_spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return module.BADNESS_RE
+    except Exception:  # another layout of ftfy: import it the ordinary way
+        from ftfy.badness import BADNESS_RE
+
+        return BADNESS_RE
 
 
 def may_have_mojibake(text: str) -> bool:
@@ -264,7 +282,7 @@ def repeated_bullets(bullets: list[str]) -> list[tuple[int, int]]:
     letters = [Counter(f) for f in folded]
     pairs = []
     for j in range(1, len(folded)):
-        matcher = difflib.SequenceMatcher(None, "", folded[j])  # b is indexed once per j
+        matcher = None
         for i in range(j):
             if folded[i] == folded[j]:
                 pairs.append((i, j))
@@ -273,6 +291,7 @@ def repeated_bullets(bullets: list[str]) -> list[tuple[int, int]]:
             # counted in C): the same answer, most pairs without the slow matching.
             total = len(folded[i]) + len(folded[j])
             if total and 2 * sum((letters[i] & letters[j]).values()) >= _SIMILAR * total:
+                matcher = matcher or difflib.SequenceMatcher(None, "", folded[j])  # b indexed once
                 matcher.set_seq1(folded[i])
                 if matcher.ratio() >= _SIMILAR:
                     pairs.append((i, j))
@@ -470,8 +489,10 @@ class _Article:
                 fixed = mojibake_fix(text)
                 if fixed is not None:
                     self.report(self.line_of(name), "RW012", f"'{name}' has mojibake: {_damage(text, fixed)}")
-        for key, name, text in fields:
-            if key not in _NO_TEMPLATE_SCAN:
+        prose = [(name, text) for key, name, text in fields if key not in _NO_TEMPLATE_SCAN]
+        joined = "\n".join(text for _, text in prose)  # one cheap look at all fields first
+        if _may_have_template_marker(joined) or any(hint in joined.lower() for hint in _AI_TALK_HINTS):
+            for name, text in prose:
                 self._check_prose(self.line_of(name), f"'{name}'", text)
 
     def _check_prose(self, line: int, where: str, text: str) -> None:

@@ -562,3 +562,71 @@ def test_non_utf8_file_is_blocked(tmp_path):
     result = run_cli("check", str(path))
     assert result.returncode == 1
     assert f"{path}:1: RW001 the file is not UTF-8 text" in result.stdout
+
+
+# --- the fast paths give the same answers as the slow ones -------------------------
+
+
+def test_badness_pattern_is_the_one_verified_for_windowed_search():
+    """Every match of ftfy's pattern holds a non-ASCII character and is at most
+    BADNESS_MATCH_MAX long; only then is searching near non-ASCII text exact."""
+    import zlib
+
+    try:
+        import re._constants as sre_constants
+        import re._parser as sre_parse
+    except ImportError:  # Python 3.10
+        import sre_constants  # type: ignore[no-redef]
+        import sre_parse  # type: ignore[no-redef]
+    from ftfy.badness import BADNESS_RE
+
+    tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert tree.getwidth()[1] <= check.BADNESS_MATCH_MAX
+
+    def only_non_ascii(op: Any, av: Any) -> bool:
+        if op == sre_constants.LITERAL:
+            return av >= 128
+        if op == sre_constants.IN:
+            return all(
+                (o == sre_constants.LITERAL and a >= 128) or (o == sre_constants.RANGE and a[0] >= 128) for o, a in av
+            )
+        return False
+
+    [(op, (_, branches))] = list(tree)
+    assert op == sre_constants.BRANCH
+    assert all(any(only_non_ascii(o, a) for o, a in branch) for branch in branches)
+    assert zlib.crc32(BADNESS_RE.pattern.encode("utf-8")) == check.BADNESS_PATTERN_CRC32
+    assert check._badness()[1] is True
+
+
+def test_windowed_mojibake_search_agrees_with_ftfy():
+    import random
+
+    from ftfy import fix_encoding
+    from ftfy.badness import is_bad
+
+    pieces = ["seizing", " ", "…", "â€¦", "â€™", "café", "cafÃ©", "“quoted”", "Ã ", "ÃƒÂ©", "\x85", "œ", "-", "$15", "\n", "x" * 9]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert check.may_have_mojibake(text) == (not text.isascii() and is_bad(text)), text
+        assert (check.mojibake_fix(text) is not None) == (fix_encoding(text) != text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AS AN AI, I think", "as a large language model", "I’m an AI", "I am only a language model",
+        "Here's your rewritten piece", "CERTAINLY! Here is the text", "My knowledge cutoff", "i hope this helps",
+        "<SCRIPT>", "JavaScript:alert(1)", "onClick=run()", "$title", "${x}", "[Insert name]", "LOREM IPSUM",
+    ],
+)  # fmt: skip
+def test_hints_let_every_match_through(text):
+    lower = text.lower()
+    if check._AI_TALK.search(text):
+        assert any(hint in lower for hint in check._AI_TALK_HINTS)
+    if check._SCRIPT.search(text):
+        assert any(hint in lower for hint in check._SCRIPT_HINTS)
+    if check._TEMPLATE.search(text):
+        assert check._may_have_template_marker(text)
+    assert check_text(article(body=body(OV, ("What Happened", text), IM))).problems
