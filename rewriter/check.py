@@ -287,10 +287,15 @@ def repeated_bullets(bullets: list[str]) -> list[tuple[int, int]]:
             if folded[i] == folded[j]:
                 pairs.append((i, j))
                 continue
-            # ratio() <= 2 * shared letters / total length (difflib's quick_ratio,
-            # counted in C): the same answer, most pairs without the slow matching.
+            # ratio() <= 2 * shorter / total, and <= 2 * shared letters / total
+            # (difflib's real_quick_ratio and quick_ratio): the same answer, and
+            # most pairs are told apart without the slow matching.
             total = len(folded[i]) + len(folded[j])
-            if total and 2 * sum((letters[i] & letters[j]).values()) >= _SIMILAR * total:
+            if (
+                total
+                and 2 * min(len(folded[i]), len(folded[j])) >= _SIMILAR * total
+                and 2 * sum((letters[i] & letters[j]).values()) >= _SIMILAR * total
+            ):
                 matcher = matcher or difflib.SequenceMatcher(None, "", folded[j])  # b indexed once
                 matcher.set_seq1(folded[i])
                 if matcher.ratio() >= _SIMILAR:

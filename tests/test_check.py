@@ -438,8 +438,20 @@ def test_repeated_bullets_agree_with_review():
         ["Investors may sell.", "Investors may sell more.", "Miners may sell."],
         ["Scrutiny of exchanges rises.", "Scrutiny of exchanges rose.", "A new topic."],
     ]
+    import random
+
+    rng = random.Random(3)
+    words = "prices fell rose sharply miners exchanges regulators may tighten rules investors sell".split()
+    for _ in range(300):  # near-duplicates made by dropping or swapping a word
+        base = [rng.choice(words) for _ in range(rng.randint(2, 9))]
+        variant = list(base)
+        if rng.random() < 0.5 and len(variant) > 2:
+            variant.pop(rng.randrange(len(variant)))
+        else:
+            variant[rng.randrange(len(variant))] = rng.choice(words)
+        samples.append([" ".join(base), " ".join(variant).capitalize() + ".", " ".join(rng.sample(words, 4))])
     for bullets in samples:
-        assert repeated_bullets(bullets) == duplicate_bullets(bullets)
+        assert repeated_bullets(bullets) == duplicate_bullets(bullets), bullets
 
 
 @pytest.mark.parametrize(
