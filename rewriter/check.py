@@ -1,8 +1,9 @@
 """The pre-publish check (spec §5): find what keeps an article from going live.
 
 Runs without network or model, and imports nothing heavy (no openai, pydantic,
-diskcache or rich), so it suits pre-commit hooks and CI. ftfy is imported only
-when some text has non-ASCII characters, since ASCII text cannot be mojibake.
+diskcache or rich), so it suits pre-commit hooks and CI. ASCII text cannot be
+mojibake, so ftfy is not imported for it; other text is first searched with
+ftfy's own pattern alone, and the whole of ftfy loads only where that matches.
 Every problem names a stable rule code (RW001...) and the line it is on.
 """
 
@@ -20,7 +21,7 @@ from typing import Any, Iterable, Iterator
 import yaml
 
 from rewriter import policy
-from rewriter.render import OVERVIEW_HEADING, WHAT_HAPPENED_HEADING
+from rewriter.render import FRONT_MATTER_ORDER, OVERVIEW_HEADING, WHAT_HAPPENED_HEADING
 
 try:  # libyaml when present: about ten times faster than the pure-Python loader
     _SafeLoader: Any = yaml.CSafeLoader
@@ -408,7 +409,7 @@ class _Article:
 
     def check_keys(self) -> None:
         meta = self.meta
-        required = [k for k in FRONT_MATTER_KEYS if k != "coverImage"]
+        required = [k for k in FRONT_MATTER_ORDER if k != "coverImage"]
         for key in required:
             if key not in meta:
                 self.report(1, "RW002", f"front matter lacks '{key}'")
@@ -639,12 +640,6 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)  # fmt: skip
 
 
-#: The spec §4 keys, in order.
-FRONT_MATTER_KEYS = (
-    "title", "description", "publishedAt", "updatedAt", "lang", "externalId",
-    "source", "category", "tags", "stickyWeight", "sentiment", "score", "draft",
-    "coverImage", "ai",
-)  # fmt: skip
 _STR = ((str,), True, "a string")
 _TYPES: dict[str, tuple[tuple[type, ...], bool, str]] = {
     "title": _STR,
