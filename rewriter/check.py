@@ -697,6 +697,8 @@ def check_file(path: Path, display: str | None = None, profile: Profile | None =
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return ArticleResult(name, [Problem(name, 1, "RW001", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")])
+    except OSError as exc:
+        return ArticleResult(name, [Problem(name, 1, "RW001", f"cannot read the file: {exc.strerror or exc}")])
     return check_text(text, name, profile, include_drafts)
 
 
