@@ -406,7 +406,9 @@ class BatchJob:
             return ItemReport(id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc))
         except RewriterError as exc:
             return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc))
-        atomic_write(path, article)
+        # fsync takes milliseconds on some disks: keep it off the event loop. A
+        # cancelled run still lets a started write finish (never half a file).
+        await asyncio.to_thread(atomic_write, path, article)
         blocked = not outcome.publishable
         self.index.record(digest, self.out, rel, item.identity, self.version, blocked)
         return ItemReport(

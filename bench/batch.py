@@ -1,0 +1,197 @@
+"""Throughput of `rewriter batch` against a local fake server (latency 0.2 s).
+
+For each concurrency (1, 8, 32) it runs the real CLI as a subprocess and, in
+the same run, a bare loop that sends the very same request bodies with
+AsyncOpenAI behind a semaphore of the same size. It prints the tool's wall
+time (start-up included, and the job alone from the report) against the
+bare loop and against the ideal N × latency / concurrency. Concurrency 1 uses
+fewer items (1,000 × 0.2 s would take over 3 minutes).
+
+Then the cached rerun: a 5,000-item feed is written once, and the clock is
+taken on (a) a rerun into the same folder (every article already current)
+and (b) a run into a fresh folder with every response served from the cache,
+start-up included.
+
+    python bench/batch.py [--items 1000] [--items-c1 50] [--rerun-items 5000] [--latency 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakeserver import FakeServer, Reply  # noqa: E402
+
+#: A grounded answer (no figures) so each item needs exactly one request.
+ANSWER = {
+    "overview": (
+        "Regulators and market participants reacted to the news described in the source, which "
+        "reported changes affecting crypto companies and their customers. The story explains who "
+        "was involved, what was announced, and why traders and lenders are watching the next steps "
+        "closely as the situation develops further this week."
+    ),
+    "what_happened": ["The announcement described in the source was made public.", "Market participants reacted."],
+    "impact": [
+        "Traders may reassess risk across crypto markets.",
+        "Lenders could review their exposure to affected firms.",
+        "Regulators are likely to keep watching closely.",
+    ],
+    "sentiment": "NEUTRAL",
+}
+
+PARAGRAPH = (
+    "<p>The exchange said on Tuesday that customer withdrawals had resumed after a review of its "
+    "systems, and that balances were unaffected. Analysts said the pause had unsettled traders &amp; "
+    "lenders across the market, who are watching for further announcements.</p>"
+)
+
+
+def news_item(n: int) -> dict:
+    """A news API article of realistic size (about 2 KB of HTML body)."""
+    return {
+        "TYPE": "121", "ID": 50_000_000 + n, "GUID": f"https://example.com/news/{n}",
+        "PUBLISHED_ON": 1_763_142_409 + n * 60, "IMAGE_URL": f"https://images.example.com/{n}.jpg",
+        "TITLE": f"Exchange {n} resumes withdrawals after a review of its systems",
+        "SUBTITLE": "Customers regained access to their funds after a pause.",
+        "AUTHORS": "Example Reporter", "URL": f"https://example.com/news/{n}", "SOURCE_ID": 5,
+        "BODY": PARAGRAPH * 8, "KEYWORDS": "Exchanges|Markets|Withdrawals|News", "LANG": "EN",
+        "UPVOTES": 0, "DOWNVOTES": 0, "SCORE": 0, "SENTIMENT": "NEUTRAL", "STATUS": "ACTIVE",
+        "SOURCE_DATA": {"NAME": "CoinDesk", "SOURCE_KEY": "coindesk", "SOURCE_TYPE": "RSS", "STATUS": "ACTIVE"},
+        "CATEGORY_DATA": [{"NAME": "MARKETS", "CATEGORY": "MARKETS"}, {"NAME": "EXCHANGES", "CATEGORY": "EXCHANGES"}],
+    }  # fmt: skip
+
+
+def write_feed(path: Path, count: int) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            out.write(json.dumps(news_item(n)) + "\n")
+    return path
+
+
+def fake_server(latency: float) -> FakeServer:
+    return FakeServer(lambda request: Reply(json.dumps(ANSWER)), latency=latency)
+
+
+def cli_env(server: FakeServer, cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REWRITER_"))}
+    env.update(
+        OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-bench", REWRITER_MODEL="fake-model",
+        REWRITER_CACHE_DIR=str(cache),
+    )  # fmt: skip
+    return env
+
+
+def run_tool(feed: Path, out: Path, env: dict[str, str], concurrency: int) -> tuple[float, dict]:
+    """Wall time of the CLI (start-up included) and its report."""
+    report = out.with_suffix(".report.json")
+    cmd = [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out),
+           "--concurrency", str(concurrency), "--report", str(report)]  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"rewriter batch failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return wall, json.loads(report.read_text(encoding="utf-8"))
+
+
+def request_bodies(feed: Path, base_url: str) -> list[dict]:
+    """The exact bodies the tool sends, built with its own code."""
+    from rewriter.cache import ResponseCache
+    from rewriter.model import Endpoint, ModelClient
+    from rewriter.prompts import load_prompt
+    from rewriter.readers import read_items
+    from rewriter.rewrite import build_messages
+    from rewriter.settings import CacheMode
+
+    prompt = load_prompt(None)
+    client = ModelClient(Endpoint(model="fake-model", server_id=base_url, base_url=base_url), ResponseCache(Path("/nonexistent"), CacheMode.OFF))
+    return [client.body(build_messages(item, prompt), "json_schema") for item in read_items(feed)]
+
+
+async def bare_loop(bodies: list[dict], base_url: str, concurrency: int) -> float:
+    """Same requests, AsyncOpenAI and a semaphore: the floor the tool is held to."""
+    import openai
+
+    started = time.perf_counter()
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0, timeout=60)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(body: dict) -> None:
+        async with gate:
+            response = await client.chat.completions.create(**body)
+            json.loads(response.choices[0].message.content)
+
+    await asyncio.gather(*(one(b) for b in bodies))
+    await client.close()
+    return time.perf_counter() - started
+
+
+def throughput(args: argparse.Namespace, work: Path) -> None:
+    print(f"== throughput: fake server latency {args.latency} s ==")
+    print(f"{'conc':>4} {'items':>6} {'ideal s':>8} {'bare s':>8} {'tool s':>8} {'tool job s':>10} "
+          f"{'tool/bare':>9} {'job/bare':>8} {'tool/ideal':>10}")  # fmt: skip
+    with fake_server(args.latency) as server:
+        for concurrency in (1, 8, 32):
+            count = args.items_c1 if concurrency == 1 else args.items
+            feed = write_feed(work / f"feed-{concurrency}.jsonl", count)
+            bodies = request_bodies(feed, server.base_url)
+            bare = asyncio.run(bare_loop(bodies, server.base_url, concurrency))
+            env = cli_env(server, work / f"cache-{concurrency}")
+            wall, report = run_tool(feed, work / f"out-{concurrency}", env, concurrency)
+            totals = report["totals"]
+            assert totals["rewritten"] == count, totals
+            ideal = count * args.latency / concurrency
+            print(f"{concurrency:>4} {count:>6} {ideal:>8.2f} {bare:>8.2f} {wall:>8.2f} {report['wallTime']:>10.2f} "
+                  f"{wall / bare:>9.3f} {report['wallTime'] / bare:>8.3f} {wall / ideal:>10.3f}")  # fmt: skip
+
+
+def cached_rerun(args: argparse.Namespace, work: Path) -> None:
+    count = args.rerun_items
+    print(f"\n== cached rerun: {count} items, start-up included ==")
+    feed = write_feed(work / "feed-rerun.jsonl", count)
+    with fake_server(0.0) as server:
+        env = cli_env(server, work / "cache-rerun")
+        first, _ = run_tool(feed, work / "out-rerun", env, 32)
+        print(f"first run (fake server, no latency):   {first:6.2f} s  {count / first:7.0f} items/s")
+        requests = len(server.requests)
+        wall, report = run_tool(feed, work / "out-rerun", env, 32)
+        assert report["totals"]["current"] == count, report["totals"]
+        print(f"(a) rerun, every article current:      {wall:6.2f} s  {count / wall:7.0f} items/s  (target >= 1000)")
+        wall, report = run_tool(feed, work / "out-fresh", env, 32)
+        assert report["totals"]["cached"] == count, report["totals"]
+        print(f"(b) fresh folder, every answer cached: {wall:6.2f} s  {count / wall:7.0f} items/s")
+        assert len(server.requests) == requests, "a cached run reached the server"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--items-c1", type=int, default=50)
+    parser.add_argument("--rerun-items", type=int, default=5000)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-rerun", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rewriter-bench-"))
+    try:
+        if not args.skip_throughput:
+            throughput(args, work)
+        if not args.skip_rerun:
+            cached_rerun(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
