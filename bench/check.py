@@ -19,6 +19,7 @@ clock also counts time spent waiting for a CPU.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -114,7 +115,8 @@ def main() -> int:
     startup_cpu = statistics.median(c for _, c in startups)
     baseline = statistics.median(w for w, _ in baselines)
     baseline_cpu = statistics.median(c for _, c in baselines)
-    print(f"articles: {args.articles} (all pass)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"articles: {args.articles} (all pass); {os.cpu_count()} CPUs, load average {load:.1f}")
     print(
         f"in-process check_paths, best of 3: {min(walls):.3f} s wall ({min(cpus):.3f} s CPU) = "
         f"{rate:,.0f} articles/s (target >= {TARGET_ARTICLES_PER_S:,}); by CPU time {args.articles / min(cpus):,.0f} articles/s"
