@@ -484,7 +484,7 @@ class _Article:
             self.report(line, "RW007", f"description has {len(description)} characters; at most {DESCRIPTION_LIMIT}")
         if overview and not description.endswith(ELLIPSIS):
             flat_overview, flat = " ".join(overview.split()), " ".join(description.split())
-            if len(flat) < len(flat_overview) and flat_overview.startswith(flat.rstrip(" .,;:")):
+            if len(flat) < len(flat_overview) and flat_overview.startswith(flat.rstrip(" .,;:-–—")):
                 self.report(line, "RW008", "description is a cut of the overview but does not end in '…'")
 
     def check_text(self) -> None:
