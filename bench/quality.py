@@ -9,6 +9,7 @@ total:
 - grounded: the answer finally kept has no figure missing from the source
   (after dropping unsupported sentences, if that was possible)
 - duplicate bullets: the kept answer still repeats a bullet
+- copies the prompt's example: the kept answer repeats a sentence of the prompt
 - publishable: the rendered article is in the spec's format, grounded and not
   a draft
 - seconds per item
@@ -90,6 +91,7 @@ class ItemResult:
     valid: bool = False
     grounded: bool = False
     duplicates: bool = False
+    copied: bool = False
     format_ok: bool = False
     draft: bool = False
     publishable: bool = False
@@ -145,7 +147,7 @@ async def bench(items: list[Any], run: Any) -> list[ItemResult]:
 
     results = []
     for n, item in enumerate(items, 1):
-        facts = facts_of(item)
+        facts = facts_of(item, run.prompt)
         client = RecordingClient(run.client, facts)
         started = time.perf_counter()
         result = ItemResult(n, item.title, 0.0)
@@ -160,6 +162,7 @@ async def bench(items: list[Any], run: Any) -> list[ItemResult]:
             result.grounded = not ungrounded
             result.ungrounded = ungrounded
             result.duplicates = bool(duplicate_bullets(outcome.answer.impact))
+            result.copied = any(p.kind == "copied" for p in review(outcome.answer, facts))
             result.format_ok = article_format_ok(article, run.prompt.impact_heading)
             result.draft = not outcome.publishable
             result.dropped = len(outcome.dropped)
@@ -180,7 +183,8 @@ def _row(r: ItemResult) -> str:
         mark if ok else "."
         for mark, ok in (("V", r.valid), ("G", r.grounded), ("F", r.format_ok), ("P", r.publishable))
     )
-    extra = f" dup" if r.duplicates else ""
+    extra = " dup" if r.duplicates else ""
+    extra += " copied" if r.copied else ""
     extra += f" dropped={r.dropped}" if r.dropped else ""
     extra += f" {r.error}" if r.error else ""
     extra += f" {'; '.join(r.ungrounded)}" if r.ungrounded and not r.publishable else ""
@@ -204,6 +208,7 @@ def summary(results: list[ItemResult]) -> dict[str, Any]:
         "schema-valid": pct(len(valid), n),
         "grounded": pct(sum(r.grounded for r in results), n),
         "duplicate bullets": pct(sum(r.duplicates for r in results), n),
+        "copies the prompt's example": pct(sum(r.copied for r in results), n),
         "drafts (warnings)": pct(sum(r.draft for r in results), n),
         "with dropped sentences": pct(sum(r.dropped > 0 for r in results), n),
         "publishable": pct(sum(r.publishable for r in results), n),

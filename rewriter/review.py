@@ -30,6 +30,14 @@ _NUMBER = re.compile(
     r"|(?P<letter>[kKmMbBtT]|mn|bn|mln|tn)(?![A-Za-z]))?"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(\d$])")
+#: A full stop that ends an abbreviation, not a sentence: "U.S.", "Inc.", "Nov.".
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Za-z]\.)+$|\b(?:Mr|Mrs|Ms|Dr|St|Inc|Corp|Ltd|Co|Jr|Sr|vs|No|Gov|Sen|Rep"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
+)
+#: Sentences shorter than this are never treated as copied from the prompt.
+_MIN_COPIED_WORDS = 6
+_COPY_SIMILARITY = 0.8
 #: Shortest overview we still publish after dropping unsupported sentences.
 _MIN_OVERVIEW_WORDS_AFTER_DROP = 20
 _MIN_OVERVIEW_WORDS, _MAX_OVERVIEW_WORDS = policy.OVERVIEW_WORDS
@@ -59,10 +67,32 @@ def _same(a: float, b: float) -> bool:
 
 
 class Facts:
-    """The set of figures a rewrite may use: those of the source text."""
+    """The set of figures a rewrite may use: those of the source text.
 
-    def __init__(self, *texts: str) -> None:
+    `instructions` is the prompt's own text (rules and worked example): a
+    small model copies the example's sentences into unrelated stories, so a
+    sentence that closely matches one of them is rejected like a made-up figure.
+    """
+
+    def __init__(self, *texts: str, instructions: str = "") -> None:
         self.values = sorted({f.value for text in texts for f in figures(text)})
+        self._instructions = [
+            folded for part in re.split(r'[\n"\[\]{}]+', instructions) for s in sentences(part)
+            if len((folded := _fold(s)).split()) >= _MIN_COPIED_WORDS
+        ]
+
+    def copied(self, text: str) -> bool:
+        """True when the text repeats a sentence of the instructions."""
+        folded = _fold(text)
+        if len(folded.split()) < _MIN_COPIED_WORDS:
+            return False
+        return any(
+            folded in s or s in folded or difflib.SequenceMatcher(None, folded, s).ratio() >= _COPY_SIMILARITY
+            for s in self._instructions
+        )
+
+    def rejects(self, sentence: str) -> bool:
+        return bool(self.unsupported(sentence)) or self.copied(sentence)
 
     def supports(self, figure: Figure) -> bool:
         return any(_same(figure.value, v) for v in self.values)
@@ -75,10 +105,11 @@ class Facts:
 class Problem:
     """One editorial fault in an answer, phrased for the re-ask and the warnings."""
 
-    kind: str  # "ungrounded" | "duplicate" | "length"
+    kind: str  # "ungrounded" | "copied" | "duplicate" | "length"
     field: str
     message: str
     blocking: bool = True
+    figure: str = ""  # the invented figure, for "ungrounded"
 
 
 def _fields(answer: RewriteAnswer) -> list[tuple[str, str]]:
@@ -109,9 +140,16 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
     """Everything wrong with a schema-valid answer, blocking problems first."""
     problems = []
     for name, text in _fields(answer):
-        for fig in facts.unsupported(text):
+        for fig in {f.text: f for f in facts.unsupported(text)}.values():  # each figure once per field
             problems.append(
-                Problem("ungrounded", name, f"{name} uses the figure '{fig.text}', which is not in the source")
+                Problem(
+                    "ungrounded", name, f"{name} uses the figure '{fig.text}', which is not in the source", figure=fig.text
+                )
+            )
+    for name, text in _fields(answer):
+        if any(facts.copied(s) for s in sentences(text)):
+            problems.append(
+                Problem("copied", name, f"{name} copies the example from the instructions instead of using the news item")
             )
     for i, j in duplicate_bullets(answer.impact):
         problems.append(Problem("duplicate", f"impact[{j}]", f"impact[{j}] repeats impact[{i}]"))
@@ -129,7 +167,16 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+    """Split prose into sentences, not after abbreviations such as "U.S."."""
+    text = text.strip()
+    parts, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if _ABBREVIATION.search(text[start : match.start()]):
+            continue
+        parts.append(text[start : match.start()])
+        start = match.end()
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
 
 
 @dataclass
@@ -151,14 +198,14 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     def keep(text: str) -> str:
         kept = []
         for sentence in sentences(text):
-            (dropped.append(sentence) if facts.unsupported(sentence) else kept.append(sentence))
+            (dropped.append(sentence) if facts.rejects(sentence) else kept.append(sentence))
         return " ".join(kept)
 
     overview = keep(answer.overview)
     paragraphs = [p for p in (keep(p) for p in answer.what_happened) if p]
     bullets: list[str] = []
     for bullet in answer.impact:
-        if facts.unsupported(bullet) or any(_fold(bullet) == _fold(b) for b in bullets):
+        if any(facts.rejects(s) for s in sentences(bullet)) or any(_fold(bullet) == _fold(b) for b in bullets):
             dropped.append(bullet)
         elif duplicate_bullets(bullets + [bullet]):
             dropped.append(bullet)

@@ -23,6 +23,10 @@ from rewriter.render import describe, order_front_matter, render_body, render_do
 from rewriter.review import Facts, Problem, drop_unsupported, review
 
 _RAW_ANSWER_IN_REASK = 2000
+_TRUNCATED = (
+    "your answer was cut off because it was too long or repeated itself; "
+    "keep each paragraph and bullet short and never repeat a sentence"
+)
 
 
 def published_phrase(published_at: str) -> str:
@@ -46,8 +50,25 @@ def build_messages(item: FeedItem, prompt: Prompt) -> list[dict[str, str]]:
     return prompt.render(prompt_values(item))
 
 
-def facts_of(item: FeedItem) -> Facts:
-    return Facts(item.text.joined(), published_phrase(item.publishedAt), item.publishedAt[:10])
+def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
+    """What an answer may use: the source's figures; never the prompt's own sentences."""
+    return Facts(
+        item.text.joined(),
+        published_phrase(item.publishedAt),
+        item.publishedAt[:10],
+        instructions=prompt.system if prompt is not None else "",
+    )
+
+
+def _reask_problems(problems: list[Problem]) -> list[str]:
+    """The review's findings for the re-ask, invented figures named first and once."""
+    invented = list(dict.fromkeys(p.figure for p in problems if p.kind == "ungrounded" and p.figure))
+    lines = []
+    if invented:
+        named = ", ".join(f"'{f}'" for f in invented)
+        lines.append(f"these figures are not in the news item, so remove them: {named}")
+    lines += [p.message for p in problems if p.kind != "ungrounded" or not p.figure]
+    return lines
 
 
 def reask_message(problems: list[str]) -> str:
@@ -90,12 +111,12 @@ async def rewrite_item(
 ) -> Outcome:
     """Ask, validate, review and re-ask until the answer is clean or attempts run out."""
     base = build_messages(item, prompt)
-    facts = facts_of(item)
+    facts = facts_of(item, prompt)
     messages = base
     usage: dict[str, int] = {}
     cached = True
     latency = 0.0
-    best: tuple[RewriteAnswer, list[Problem]] | None = None
+    valid: list[tuple[RewriteAnswer, list[Problem]]] = []
     last_reason = ""
     last_output: str | None = None
     for attempt in range(1, attempts + 1):
@@ -107,17 +128,24 @@ async def rewrite_item(
             last_reason, last_output = exc.reason, exc.content
             problems_text = [exc.reason]
             content = exc.content
+        except ModelError as exc:
+            if exc.last_output is None:  # transport, refusal, ...: not ours to retry
+                raise
+            # Cut off at max_tokens: a small model sometimes loops; ask again, shorter.
+            cached = False
+            _add_usage(usage, exc.usage)
+            last_reason, last_output = str(exc), exc.last_output
+            problems_text = [_TRUNCATED]
+            content = exc.last_output
         else:
             cached = cached and completion.cached
             _add_usage(usage, completion.usage)
             latency += completion.latency
             problems = review(completion.parsed, facts)
-            blocking = [p for p in problems if p.blocking]
-            if best is None or len(blocking) < len([p for p in best[1] if p.blocking]):
-                best = (completion.parsed, problems)
+            valid.append((completion.parsed, problems))
             if not problems:
                 break
-            problems_text = [p.message for p in problems]
+            problems_text = _reask_problems(problems)
             content = completion.content
         if attempt < attempts:
             messages = [
@@ -126,7 +154,7 @@ async def rewrite_item(
                 {"role": "user", "content": reask_message(problems_text)},
             ]
 
-    if best is None:
+    if not valid:
         raise ModelError(
             f"no valid answer after {attempts} attempt(s): {last_reason}",
             where=item.label,
@@ -134,14 +162,17 @@ async def rewrite_item(
             last_output=last_output,
             usage=usage,
         )
-    answer, problems = best
+    # Fewest blocking problems first; the earliest answer wins a tie.
+    ranked = sorted(valid, key=lambda pair: sum(p.blocking for p in pair[1]))
+    answer, problems = ranked[0]
     outcome = Outcome(item, answer, client.endpoint.model, prompt.version, attempt, cached, usage=usage, latency=latency)
     if not any(p.blocking for p in problems):
         return outcome
-    pruned = drop_unsupported(answer, facts)
-    if pruned is not None and not any(p.blocking for p in review(pruned.answer, facts)):
-        outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
-        return outcome
+    for candidate, _ in ranked:
+        pruned = drop_unsupported(candidate, facts)
+        if pruned is not None and not any(p.blocking for p in review(pruned.answer, facts)):
+            outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
+            return outcome
     outcome.warnings = [p.message for p in problems if p.blocking]
     return outcome
 
