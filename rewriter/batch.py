@@ -12,6 +12,7 @@ flight (writes are atomic, so no partial file), and still writes the report.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -406,13 +407,26 @@ class BatchJob:
             return ItemReport(id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc))
         except RewriterError as exc:
             return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc))
-        # fsync takes milliseconds on some disks: keep it off the event loop. A
-        # cancelled run still lets a started write finish (never half a file).
-        await asyncio.to_thread(atomic_write, path, article)
+        # fsync takes milliseconds on some disks: keep it off the event loop.
+        write = asyncio.ensure_future(asyncio.to_thread(atomic_write, path, article))
+        try:
+            await asyncio.shield(write)
+        except asyncio.CancelledError:
+            # A started write always completes (a thread cannot be stopped):
+            # wait for it through further cancels, report the article, then stop.
+            while not write.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(write)
+            write.result()
+            self.finish(self._written(outcome, digest, rel, item))
+            raise
+        return self._written(outcome, digest, rel, item)
+
+    def _written(self, outcome: Any, digest: str, rel: str, item: FeedItem) -> ItemReport:
         blocked = not outcome.publishable
         self.index.record(digest, self.out, rel, item.identity, self.version, blocked)
         return ItemReport(
-            id=ident,
+            id=":".join(item.identity),
             source=item.origin,
             status="draft" if blocked else "rewritten",
             path=rel,
