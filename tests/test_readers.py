@@ -255,3 +255,28 @@ def test_article_names_and_templates():
     for bad in ("../{slug}.md", "/abs/{slug}.md", "{title}.md", "{slug"):
         with pytest.raises(InputError):
             check_template(bad)
+
+
+def test_rss_over_http_from_a_local_server(tmp_path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(RSS_FIXTURE.parent))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        results = list(read_items(f"{base}/{RSS_FIXTURE.name}"))
+        assert sum(isinstance(r, FeedItem) for r in results) == 49
+        assert results[0].origin == f"{base}/{RSS_FIXTURE.name} item 1"
+        [missing] = list(read_items(f"{base}/nope.xml"))
+        assert isinstance(missing, ItemFailure) and "HTTP 404" in str(missing.error)
+    finally:
+        server.shutdown()
+        server.server_close()
