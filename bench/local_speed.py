@@ -8,8 +8,10 @@ through a `Run` with the local provider and the cache off), then alternates:
 - raw: one POST to the same server's /v1/chat/completions with the same
   messages, response_format, temperature and max_tokens, nothing else.
 
-The tool's overhead is measured per generated token, because a sampled answer
-can differ in length between two calls. Also times one cold CLI run (process
+Two overhead figures: tool vs raw per generated token (a sampled answer
+differs in length between calls, and other load adds noise), and the tool's
+own time around the HTTP call (wall time minus the call's latency), which is
+what the tool adds by construction. Also times one cold CLI run (process
 start, server start, one article) for what an editor waits.
 
     /tmp/devvenv/bin/python bench/local_speed.py --rounds 5
@@ -54,6 +56,7 @@ async def measure(rounds: int) -> dict[str, Any]:
     from rewriter.settings import load_settings
 
     tool: list[tuple[float, int]] = []
+    outside: list[tuple[float, float]] = []  # (tool wall time, time inside the HTTP call)
     raw: list[tuple[float, int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         run = Run.open(load_settings(provider="local", cache_dir=Path(tmp), cache_mode="off"))
@@ -69,13 +72,14 @@ async def measure(rounds: int) -> dict[str, Any]:
                 try:
                     outcome = await rewrite_item(item, run.prompt, run.client, attempts=1)
                     tokens = outcome.usage.get("completion_tokens", 0)
+                    outside.append((time.perf_counter() - started, outcome.latency))
                 except Exception as exc:  # a truncated answer still cost the time
                     tokens = int(getattr(exc, "usage", {}).get("completion_tokens", 0))
                 tool.append((time.perf_counter() - started, tokens))
                 raw.append(await asyncio.to_thread(raw_call, base_url, body))
         finally:
             await run.aclose()
-    return {"tool": tool, "raw": raw, "format": fmt}
+    return {"tool": tool, "raw": raw, "format": fmt, "outside": outside}
 
 
 def cold_cli() -> float:
@@ -112,7 +116,14 @@ def main() -> int:
     for name, figures in (("tool (rewrite_item)", tool), ("raw call, same server", raw)):
         shown = {k: v for k, v in figures.items() if k != "seconds per token"}
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
-    print(f"tool overhead per generated token: {overhead:+.1f} %")
+    print(f"tool vs raw, per generated token (includes sampling noise): {overhead:+.1f} %")
+    wall = sum(w for w, _ in results["outside"])
+    inside = sum(i for _, i in results["outside"])
+    if inside:
+        print(
+            f"tool's own time around the model call (prompt, cache, parse, review): "
+            f"{1000 * (wall - inside) / len(results['outside']):.1f} ms per article = {100 * (wall - inside) / inside:.2f} %"
+        )
     print(f"cold CLI run (start, server start, one article): {cold_cli():.1f} s")
     return 0
 
