@@ -28,6 +28,8 @@ _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]*>")
 _SPACES = re.compile(r"[^\S\n]+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _MAX_PASSES = 10
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _TextExtractor(HTMLParser):
@@ -88,6 +90,10 @@ def _ftfy_config():
 
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8-read-as-cp1252 accidents (`seizingâ€¦` → `seizing…`)."""
+    if text.isascii():
+        # Mojibake needs non-ASCII characters, so ftfy (~1 ms a field) has only
+        # its ASCII fixes left to do: terminal escapes and control characters.
+        return _CONTROL.sub("", _TERMINAL_ESCAPE.sub("", text))
     import ftfy
 
     return ftfy.fix_text(text, _ftfy_config())

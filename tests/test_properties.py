@@ -56,3 +56,22 @@ def test_front_matter_round_trip_is_unchanged(title, tags, extra, overview):
 
     assert render_document(dict(parsed.metadata), parsed.content + "\n") == rendered
     assert again  # python-frontmatter can read and write it too
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12))
+yaml_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), yaml_values, max_size=6))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_fast_yaml_is_byte_identical_to_the_reference_dumper(data):
+    import yaml
+
+    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
+
+    reference = yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+    assert dump_yaml(data) == reference
