@@ -108,7 +108,9 @@ def parse_answer(content: str) -> RewriteAnswer:
     if fenced:
         text = fenced.group(1)
     try:
-        data = json.loads(text)
+        # strict=False: small models put raw newlines and tabs inside strings
+        # (llama.cpp's grammar allows them); every field is flattened anyway.
+        data = json.loads(text, strict=False)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
     if not isinstance(data, dict):

@@ -115,3 +115,11 @@ def test_cache_import_names_the_bad_line(tmp_path):
     bad.write_text('{"key": "rewriter:chat:v1:a", "value": {}}\nnot json\n', encoding="utf-8")
     with pytest.raises(Exception, match="bad.jsonl:2: not JSON"):
         ResponseCache(tmp_path / "c").import_(bad)
+
+
+def test_raw_newlines_inside_answer_strings_are_accepted():
+    from rewriter.answer import parse_answer
+
+    raw = '{"overview": "Line one\nline two", "what_happened": ["p\tq"], "impact": ["a", "b", "c"], "sentiment": "NEUTRAL"}'
+    answer = parse_answer(raw)
+    assert answer.overview == "Line one line two" and answer.what_happened == ["p q"]
