@@ -10,9 +10,7 @@ Every problem names a stable rule code (RW001...) and the line it is on.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +20,7 @@ import yaml
 
 from rewriter import policy
 from rewriter.render import FRONT_MATTER_ORDER, OVERVIEW_HEADING, WHAT_HAPPENED_HEADING
+from rewriter.similarity import repeated_pairs
 
 try:  # libyaml when present: about ten times faster than the pure-Python loader
     _SafeLoader: Any = yaml.CSafeLoader
@@ -51,7 +50,6 @@ RULES: dict[str, str] = {
 #: Longest description: the cut overview plus the ellipsis.
 DESCRIPTION_LIMIT = policy.DESCRIPTION_MAX_CHARS + 1
 ELLIPSIS = "\u2026"
-_SIMILAR = 0.9  # difflib ratio from which two bullets say the same (as review.py)
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 _EMPTY_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
@@ -267,41 +265,6 @@ def _damage(text: str, fixed: str) -> str:
             if a != b:
                 return f"'{a}' should read '{b}'"
     return f"should read '{fixed[:80]}'"
-
-
-def _fold(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-def repeated_bullets(bullets: list[str]) -> list[tuple[int, int]]:
-    """Pairs of bullets that say the same thing, as `review.duplicate_bullets`.
-
-    The same rule, kept here because `rewriter.review` imports pydantic (about
-    0.3 s), too slow for a hook; a test keeps the two in agreement.
-    """
-    folded = [_fold(b) for b in bullets]
-    letters = [Counter(f) for f in folded]
-    pairs = []
-    for j in range(1, len(folded)):
-        matcher = None
-        for i in range(j):
-            if folded[i] == folded[j]:
-                pairs.append((i, j))
-                continue
-            # ratio() <= 2 * shorter / total, and <= 2 * shared letters / total
-            # (difflib's real_quick_ratio and quick_ratio): the same answer, and
-            # most pairs are told apart without the slow matching.
-            total = len(folded[i]) + len(folded[j])
-            if (
-                total
-                and 2 * min(len(folded[i]), len(folded[j])) >= _SIMILAR * total
-                and 2 * sum((letters[i] & letters[j]).values()) >= _SIMILAR * total
-            ):
-                matcher = matcher or difflib.SequenceMatcher(None, "", folded[j])  # b indexed once
-                matcher.set_seq1(folded[i])
-                if matcher.ratio() >= _SIMILAR:
-                    pairs.append((i, j))
-    return sorted(pairs)
 
 
 def valid_utc_time(value: str) -> bool:
@@ -603,7 +566,7 @@ class _Article:
             self.report(heading_line, "RW010", f"the impact section has {len(bullets)} bullets; write {low}-{high}")
         elif not bullets and any(text.strip() for _, text in lines):
             self.report(heading_line, "RW010", f"the impact section has no bullets; write {low}-{high}")
-        for i, j in repeated_bullets([b for _, b in bullets]):
+        for i, j in repeated_pairs([b for _, b in bullets]):
             self.report(bullets[j][0], "RW011", f"impact bullet {j + 1} repeats bullet {i + 1}")
 
 

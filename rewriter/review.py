@@ -8,12 +8,13 @@ the re-asks is dropped sentence by sentence or turned into a draft.
 
 from __future__ import annotations
 
-import difflib
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from rewriter import policy
 from rewriter.answer import RewriteAnswer
+from rewriter.similarity import NearCopies, fold, repeated_pairs
 
 _MULTIPLIERS = {
     "%": 1, "percent": 1, "per cent": 1,
@@ -76,20 +77,12 @@ class Facts:
 
     def __init__(self, *texts: str, instructions: str = "") -> None:
         self.values = sorted({f.value for text in texts for f in figures(text)})
-        self._instructions = [
-            folded for part in re.split(r'[\n"\[\]{}]+', instructions) for s in sentences(part)
-            if len((folded := _fold(s)).split()) >= _MIN_COPIED_WORDS
-        ]
+        self._instructions = _instruction_sentences(instructions)
 
     def copied(self, text: str) -> bool:
         """True when the text repeats a sentence of the instructions."""
-        folded = _fold(text)
-        if len(folded.split()) < _MIN_COPIED_WORDS:
-            return False
-        return any(
-            folded in s or s in folded or difflib.SequenceMatcher(None, folded, s).ratio() >= _COPY_SIMILARITY
-            for s in self._instructions
-        )
+        folded = fold(text)
+        return len(folded.split()) >= _MIN_COPIED_WORDS and self._instructions.matches(folded)
 
     def rejects(self, sentence: str) -> bool:
         return bool(self.unsupported(sentence)) or self.copied(sentence)
@@ -99,6 +92,18 @@ class Facts:
 
     def unsupported(self, text: str) -> list[Figure]:
         return [f for f in figures(text) if not self.supports(f)]
+
+
+@lru_cache(maxsize=4)
+def _instruction_sentences(instructions: str) -> NearCopies:
+    """The prompt's sentences, indexed once per prompt rather than once per item."""
+    return NearCopies(
+        [
+            folded for part in re.split(r'[\n"\[\]{}]+', instructions) for s in sentences(part)
+            if len((folded := fold(s)).split()) >= _MIN_COPIED_WORDS
+        ],
+        _COPY_SIMILARITY,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,20 +125,9 @@ def _fields(answer: RewriteAnswer) -> list[tuple[str, str]]:
     )
 
 
-def _fold(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
 def duplicate_bullets(bullets: list[str]) -> list[tuple[int, int]]:
     """Pairs of bullets that say the same thing (equal or nearly equal)."""
-    folded = [_fold(b) for b in bullets]
-    return [
-        (i, j)
-        for i in range(len(folded))
-        for j in range(i + 1, len(folded))
-        if folded[i] == folded[j]
-        or difflib.SequenceMatcher(None, folded[i], folded[j]).ratio() >= 0.9
-    ]
+    return repeated_pairs(bullets)
 
 
 def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
@@ -205,7 +199,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     paragraphs = [p for p in (keep(p) for p in answer.what_happened) if p]
     bullets: list[str] = []
     for bullet in answer.impact:
-        if any(facts.rejects(s) for s in sentences(bullet)) or any(_fold(bullet) == _fold(b) for b in bullets):
+        if any(facts.rejects(s) for s in sentences(bullet)) or any(fold(bullet) == fold(b) for b in bullets):
             dropped.append(bullet)
         elif duplicate_bullets(bullets + [bullet]):
             dropped.append(bullet)
