@@ -161,8 +161,8 @@ def test_no_server_is_left_after_a_normal_run(tmp_path: Path) -> None:
 
     _wait_until(server_seen_or_done, "the llama.cpp server to start")
     _, stderr = proc.communicate(timeout=PATIENCE_S)
-    assert proc.returncode in (0, 1), stderr  # 1: written as a draft
-    assert (tmp_path / "out.md").is_file()
+    assert proc.returncode in (0, 1), stderr  # 1: a draft, or no valid answer from the tiny model
+    assert (tmp_path / "out.md").is_file() or "no valid answer" in stderr, stderr
     assert servers, "the run should have started the embedded server"
     _wait_until(lambda: not [p for p in servers if _alive(p)], "the server to exit")
 
@@ -229,7 +229,9 @@ def test_serve_prints_exports_answers_and_stops_cleanly(tmp_path: Path, signum: 
         run_env = {"OPENAI_BASE_URL": base_url, "REWRITER_MODEL": model, "REWRITER_CACHE_MODE": "off"}
         result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"), env=run_env, timeout=PATIENCE_S)
         assert result.returncode in (0, 1), result.stderr
-        assert (tmp_path / "out.md").is_file()
+        assert "cannot reach" not in result.stderr
+        # the tiny model may fail to give valid JSON; then the error says so
+        assert (tmp_path / "out.md").is_file() or "no valid answer" in result.stderr, result.stderr
 
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=PATIENCE_S)
