@@ -254,7 +254,7 @@ class LineProgress:
 def progress_text(report: BatchReport, total: int | None, elapsed: float) -> str:
     t = report.totals
     done = len(report.items)
-    text = f"{done}" + (f"/{total}" if total else "") + f" done, {t.failed + t.draft} failed"
+    text = f"{done}" + (f"/{total}" if total else "") + f" done, {t.failed} failed, {t.draft} drafts"
     text += f", {t.skipped + t.current} skipped, tokens {t.tokens.input}/{t.tokens.output}"
     if total and done:
         text += f", eta {max(0.0, elapsed / done * (total - done)):.0f}s"
@@ -292,7 +292,7 @@ class RichProgress:
             label = "failed" if entry.status == "failed" else f"draft: {entry.path}:"
             self.console.print(f"[red]{label}[/red] {entry.error}", markup=True, highlight=False)
         stats = (
-            f"[red]{t.failed + t.draft} failed[/red] · {t.skipped + t.current} skipped · "
+            f"[red]{t.failed} failed[/red] · [yellow]{t.draft} drafts[/yellow] · {t.skipped + t.current} skipped · "
             f"tokens {t.tokens.input}/{t.tokens.output}"
         )
         self.bar.update(self.task, completed=len(report.items), stats=stats)
