@@ -32,24 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rewriter import policy  # noqa: E402
-from tests.fakeserver import FakeServer, Reply  # noqa: E402
+from tests.fakeserver import PLAIN_ANSWER, FakeServer, Reply  # noqa: E402
 
 #: A grounded answer (no figures) so each item needs exactly one request.
-ANSWER = {
-    "overview": (
-        "Regulators and market participants reacted to the news described in the source, which "
-        "reported changes affecting crypto companies and their customers. The story explains who "
-        "was involved, what was announced, and why traders and lenders are watching the next steps "
-        "closely as the situation develops further this week."
-    ),
-    "what_happened": ["The announcement described in the source was made public.", "Market participants reacted."],
-    "impact": [
-        "Traders may reassess risk across crypto markets.",
-        "Lenders could review their exposure to affected firms.",
-        "Regulators are likely to keep watching closely.",
-    ],
-    "sentiment": "NEUTRAL",
-}
+ANSWER = PLAIN_ANSWER
 
 PARAGRAPH = (
     "<p>The exchange said on Tuesday that customer withdrawals had resumed after a review of its "

@@ -13,24 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NEWS_API_ITEM, RSS_FIXTURE, run_cli
-from tests.fakeserver import FakeServer, Reply
+from tests.fakeserver import PLAIN_ANSWER, FakeServer, Reply
 
 #: An answer with no figures, so it is grounded for any item.
-CLEAN_ANSWER = {
-    "overview": (
-        "Regulators and market participants reacted to the news described in the source, which "
-        "reported changes affecting crypto companies and their customers. The story explains who "
-        "was involved, what was announced, and why traders and lenders are watching the next steps "
-        "closely as the situation develops further this week."
-    ),
-    "what_happened": ["The announcement described in the source was made public.", "Market participants reacted."],
-    "impact": [
-        "Traders may reassess risk across crypto markets.",
-        "Lenders could review their exposure to affected firms.",
-        "Regulators are likely to keep watching closely.",
-    ],
-    "sentiment": "NEUTRAL",
-}
+CLEAN_ANSWER = PLAIN_ANSWER
 #: Invented figures in every bullet: dropping them leaves too few, so it is a draft.
 UNGROUNDED_ANSWER = {
     **CLEAN_ANSWER,
