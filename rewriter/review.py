@@ -39,8 +39,13 @@ _ABBREVIATION = re.compile(
 #: Sentences shorter than this are never treated as copied from the prompt.
 _MIN_COPIED_WORDS = 6
 _COPY_SIMILARITY = 0.8
-#: Shortest overview we still publish after dropping unsupported sentences.
+#: Shortest overview we still publish (after dropping unsupported sentences, too).
 _MIN_OVERVIEW_WORDS_AFTER_DROP = 20
+#: Shortest paragraph and bullet that count as prose. Without a worked example
+#: a small model sometimes fills the lists with labels ("POSITIVE", "impact")
+#: or the subtitle; those are never published.
+_MIN_PARAGRAPH_WORDS = 8
+_MIN_BULLET_WORDS = 4
 _MIN_OVERVIEW_WORDS, _MAX_OVERVIEW_WORDS = policy.OVERVIEW_WORDS
 
 
@@ -75,9 +80,15 @@ class Facts:
     sentence that closely matches one of them is rejected like a made-up figure.
     """
 
-    def __init__(self, *texts: str, instructions: str = "") -> None:
+    def __init__(self, *texts: str, instructions: str = "", title: str = "") -> None:
         self.values = sorted({f.value for text in texts for f in figures(text)})
         self._instructions = _instruction_sentences(instructions)
+        self._title = fold(title)
+
+    def thin(self, text: str, min_words: int) -> bool:
+        """True when the text is a label or the bare headline rather than prose."""
+        folded = fold(text)
+        return len(folded.split()) < min_words or (bool(self._title) and folded == self._title)
 
     def copied(self, text: str) -> bool:
         """True when the text repeats a sentence of the instructions."""
@@ -110,7 +121,7 @@ def _instruction_sentences(instructions: str) -> NearCopies:
 class Problem:
     """One editorial fault in an answer, phrased for the re-ask and the warnings."""
 
-    kind: str  # "ungrounded" | "copied" | "duplicate" | "length"
+    kind: str  # "ungrounded" | "copied" | "thin" | "duplicate" | "length"
     field: str
     message: str
     blocking: bool = True
@@ -145,19 +156,33 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             problems.append(
                 Problem("copied", name, f"{name} copies the example from the instructions instead of using the news item")
             )
+    for name, text, least in _prose(answer):
+        if facts.thin(text, least):
+            problems.append(
+                Problem("thin", name, f"{name} is not a full sentence about the story; write one of at least {least} words")
+            )
     for i, j in duplicate_bullets(answer.impact):
         problems.append(Problem("duplicate", f"impact[{j}]", f"impact[{j}] repeats impact[{i}]"))
     words = len(answer.overview.split())
-    if not _MIN_OVERVIEW_WORDS // 2 <= words <= _MAX_OVERVIEW_WORDS * 3 // 2:
+    if not _MIN_OVERVIEW_WORDS_AFTER_DROP <= words <= _MAX_OVERVIEW_WORDS * 3 // 2:
+        problems.append(
+            Problem("length", "overview", f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}")
+        )
+    elif not _MIN_OVERVIEW_WORDS <= words <= _MAX_OVERVIEW_WORDS:  # near enough to publish, still worth a re-ask
         problems.append(
             Problem(
-                "length",
-                "overview",
-                f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}",
-                blocking=False,
+                "length", "overview",
+                f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}", blocking=False,
             )
-        )
+        )  # fmt: skip
     return problems
+
+
+def _prose(answer: RewriteAnswer) -> list[tuple[str, str, int]]:
+    """The list items with the fewest words each must have."""
+    return [(f"what_happened[{i}]", p, _MIN_PARAGRAPH_WORDS) for i, p in enumerate(answer.what_happened)] + [
+        (f"impact[{i}]", b, _MIN_BULLET_WORDS) for i, b in enumerate(answer.impact)
+    ]
 
 
 def sentences(text: str) -> list[str]:
@@ -182,7 +207,7 @@ class Pruned:
 
 
 def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
-    """Remove sentences that carry unsupported figures, and repeated bullets.
+    """Remove sentences that carry unsupported figures, repeated bullets and labels.
 
     Returns None when what is left would break a section's limits, so the
     caller falls back to a draft with warnings instead.
@@ -196,10 +221,19 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
         return " ".join(kept)
 
     overview = keep(answer.overview)
-    paragraphs = [p for p in (keep(p) for p in answer.what_happened) if p]
+    paragraphs = []
+    for paragraph in answer.what_happened:
+        if facts.thin(paragraph, _MIN_PARAGRAPH_WORDS):
+            dropped.append(paragraph)
+        elif kept := keep(paragraph):
+            paragraphs.append(kept)
     bullets: list[str] = []
     for bullet in answer.impact:
-        if any(facts.rejects(s) for s in sentences(bullet)) or any(fold(bullet) == fold(b) for b in bullets):
+        if (
+            facts.thin(bullet, _MIN_BULLET_WORDS)
+            or any(facts.rejects(s) for s in sentences(bullet))
+            or any(fold(bullet) == fold(b) for b in bullets)
+        ):
             dropped.append(bullet)
         elif duplicate_bullets(bullets + [bullet]):
             dropped.append(bullet)

@@ -52,5 +52,7 @@ def test_replay_works_from_a_copy_of_the_examples(tmp_path):
         "rewrite", str(copy / "drafts" / "doj-north-korea.md"), "-o", str(tmp_path / "doj.md"),
         env={"REWRITER_CACHE_MODE": "replay"},
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "doj.md").is_file()
+    assert "no recorded response" not in result.stderr and "Traceback" not in result.stderr
+    article = frontmatter.loads((tmp_path / "doj.md").read_text(encoding="utf-8"))
+    # The tiny model's answer may be kept as a draft; the exit status says so.
+    assert result.returncode == (1 if article["draft"] else 0), result.stderr

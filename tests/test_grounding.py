@@ -143,6 +143,56 @@ def test_sentences_copied_from_a_prompts_example_are_rejected() -> None:
     assert review(RewriteAnswer.model_validate(GOOD_ANSWER), facts) == []
 
 
+# Answers SmolLM2 really gave for examples/drafts with the worked example taken
+# out of the prompt: valid JSON under the schema, yet labels, the headline and
+# a comma instead of prose. None of them may be published.
+LABELS_ANSWER = {
+    "overview": ",",
+    "what_happened": ["USDC Regains Its Peg", "Circle Says Reserves Are Safe"],
+    "impact": ["POSITIVE", "NEGATIVE", "NEUTRAL"],
+    "sentiment": "POSITIVE",
+}
+
+
+def test_labels_and_the_bare_headline_are_not_prose() -> None:
+    facts = Facts(SEED_SOURCE, title="U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto")
+    blocking = {p.field: p.kind for p in review(RewriteAnswer.model_validate(LABELS_ANSWER), facts) if p.blocking}
+    assert blocking == {
+        "overview": "length",
+        "what_happened[0]": "thin", "what_happened[1]": "thin",
+        "impact[0]": "thin", "impact[1]": "thin", "impact[2]": "thin",
+    }  # fmt: skip
+    headline = RewriteAnswer.model_validate(
+        {**GOOD_ANSWER, "what_happened": ["U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto!"]}
+    )
+    assert [(p.field, p.kind) for p in review(headline, facts)] == [("what_happened[0]", "thin")]
+    assert review(RewriteAnswer.model_validate(GOOD_ANSWER), facts) == []
+
+
+def test_labels_are_dropped_when_enough_prose_is_left() -> None:
+    answer = RewriteAnswer.model_validate(
+        {**GOOD_ANSWER, "what_happened": [*GOOD_ANSWER["what_happened"], "NEGATIVE"], "impact": [*GOOD_ANSWER["impact"], "impact"]}
+    )
+    pruned = drop_unsupported(answer, Facts(SEED_SOURCE))
+    assert pruned is not None and pruned.dropped == ["NEGATIVE", "impact"]
+    assert pruned.answer.what_happened == GOOD_ANSWER["what_happened"] and pruned.answer.impact == GOOD_ANSWER["impact"]
+    assert drop_unsupported(RewriteAnswer.model_validate(LABELS_ANSWER), Facts(SEED_SOURCE)) is None
+
+
+def test_an_answer_of_labels_becomes_a_draft_never_an_article(tmp_path, use_fake) -> None:
+    use_fake.default = lambda request: Reply(json.dumps(LABELS_ANSWER))
+    out = tmp_path / "out.md"
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(out))
+    assert result.returncode == 1
+    meta, _ = _article(out)
+    assert meta["draft"] is True
+    assert "impact[0] is not a full sentence about the story; write one of at least 4 words" in meta["ai"]["warnings"]
+    # Re-asked, naming the problems; the same answer again makes the third ask
+    # the very request of the second, which the cache answers.
+    assert len(use_fake.requests) == 2
+    assert "what_happened[0] is not a full sentence" in use_fake.requests[1]["messages"][-1]["content"]
+
+
 # --- through the CLI, against the fake server --------------------------------
 
 INVENTED_ANSWER = {
@@ -259,7 +309,8 @@ def test_recorded_smollm2_inventions_never_reach_a_publishable_article(tmp_path:
 
 
 def _facts_of(name: str) -> Facts:
+    from rewriter.prompts import load_prompt
     from rewriter.readers.markdown import read_draft
     from rewriter.rewrite import facts_of
 
-    return facts_of(read_draft(EXAMPLES / "drafts" / name))
+    return facts_of(read_draft(EXAMPLES / "drafts" / name), load_prompt())
