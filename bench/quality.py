@@ -10,6 +10,7 @@ total:
   (after dropping unsupported sentences, if that was possible)
 - duplicate bullets: the kept answer still repeats a bullet
 - copies the prompt's example: the kept answer repeats a sentence of the prompt
+- thin: the kept answer has a label or the bare headline for a paragraph or bullet
 - publishable: the rendered article is in the spec's format, grounded and not
   a draft
 - seconds per item
@@ -18,6 +19,7 @@ Also counts the first answer alone (what a bare model call gives).
 
     /tmp/devvenv/bin/python bench/quality.py            # first 20 items
     /tmp/devvenv/bin/python bench/quality.py --items 5 --json out.json
+    /tmp/devvenv/bin/python bench/quality.py --prompts /tmp/variant   # compare a prompt
 """
 
 from __future__ import annotations
@@ -92,11 +94,14 @@ class ItemResult:
     grounded: bool = False
     duplicates: bool = False
     copied: bool = False
+    thin: bool = False
     format_ok: bool = False
     draft: bool = False
     publishable: bool = False
     dropped: int = 0
     ungrounded: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    answer: dict[str, Any] = field(default_factory=dict)
     error: str = ""
 
 
@@ -162,7 +167,11 @@ async def bench(items: list[Any], run: Any) -> list[ItemResult]:
             result.grounded = not ungrounded
             result.ungrounded = ungrounded
             result.duplicates = bool(duplicate_bullets(outcome.answer.impact))
-            result.copied = any(p.kind == "copied" for p in review(outcome.answer, facts))
+            problems = review(outcome.answer, facts)
+            result.copied = any(p.kind == "copied" for p in problems)
+            result.thin = any(p.kind == "thin" for p in problems)
+            result.problems = [p.message for p in problems]
+            result.answer = outcome.answer.model_dump(mode="json")
             result.format_ok = article_format_ok(article, run.prompt.impact_heading)
             result.draft = not outcome.publishable
             result.dropped = len(outcome.dropped)
@@ -187,7 +196,7 @@ def _row(r: ItemResult) -> str:
     extra += " copied" if r.copied else ""
     extra += f" dropped={r.dropped}" if r.dropped else ""
     extra += f" {r.error}" if r.error else ""
-    extra += f" {'; '.join(r.ungrounded)}" if r.ungrounded and not r.publishable else ""
+    extra += f" {'; '.join(r.problems)}" if r.problems and not r.publishable else ""
     return f"{r.n:2d} {flags} tries={r.attempts} {r.seconds:5.1f}s  {r.title[:60]}{extra}"
 
 
@@ -209,6 +218,7 @@ def summary(results: list[ItemResult]) -> dict[str, Any]:
         "grounded": pct(sum(r.grounded for r in results), n),
         "duplicate bullets": pct(sum(r.duplicates for r in results), n),
         "copies the prompt's example": pct(sum(r.copied for r in results), n),
+        "labels or headline for prose (thin)": pct(sum(r.thin for r in results), n),
         "drafts (warnings)": pct(sum(r.draft for r in results), n),
         "with dropped sentences": pct(sum(r.dropped > 0 for r in results), n),
         "publishable": pct(sum(r.publishable for r in results), n),
@@ -224,6 +234,7 @@ def main() -> int:
     parser.add_argument("--feed", type=Path, default=FIXTURE)
     parser.add_argument("--cache-dir", type=Path, help="default: a fresh temporary folder")
     parser.add_argument("--json", type=Path, help="also write per-item results here")
+    parser.add_argument("--prompts", type=Path, help="a prompt folder to compare (default: the shipped one)")
     args = parser.parse_args()
 
     from rewriter.runtime import Run
@@ -232,7 +243,7 @@ def main() -> int:
     items = feed_items(args.feed, args.items)
     with tempfile.TemporaryDirectory(prefix="rewriter-quality-") as tmp:
         settings = load_settings(provider="local", cache_dir=args.cache_dir or Path(tmp))
-        run = Run.open(settings)
+        run = Run.open(settings, prompts=args.prompts)
 
         async def go() -> list[ItemResult]:
             try:
