@@ -431,15 +431,21 @@ def test_repeated_bullet_is_reported_on_its_line():
 
 
 def test_repeated_bullets_agree_with_the_plain_definition():
-    import difflib
-
     from rewriter.similarity import fold
 
-    def duplicate_bullets(bullets):  # the rule without its shortcuts
+    def lcs(a: str, b: str) -> int:  # longest common subsequence, by the textbook table
+        row = [0] * (len(b) + 1)
+        for x in a:
+            prev, row = row, [0]
+            for k, y in enumerate(b):
+                row.append(prev[k] + 1 if x == y else max(prev[k + 1], row[k]))
+        return row[-1]
+
+    def duplicate_bullets(bullets):  # the rule written out plainly
         f = [fold(b) for b in bullets]
         return [
             (i, j) for i in range(len(f)) for j in range(i + 1, len(f))
-            if f[i] == f[j] or difflib.SequenceMatcher(None, f[i], f[j]).ratio() >= 0.9
+            if f[i] == f[j] or 2 * lcs(f[i], f[j]) >= 0.9 * (len(f[i]) + len(f[j]))
         ]  # fmt: skip
 
     samples = [
