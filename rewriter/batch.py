@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from rewriter import policy
+from rewriter import policy, safeyaml
 from rewriter.errors import InputError, ModelError, RewriterError
 from rewriter.items import FeedItem, now_iso
 from rewriter.naming import DEFAULT_TEMPLATE, article_name, disambiguated
@@ -126,9 +126,8 @@ def _front_matter(path: Path) -> dict[str, Any] | None:
     end = text.find("\n---\n", 3)
     if end < 0:
         return None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text[4:end], Loader=loader)  # noqa: S506 - a safe loader
+        data = safeyaml.load(text[4:end])
     except yaml.YAMLError:
         return None
     return data if isinstance(data, dict) else None

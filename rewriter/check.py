@@ -18,14 +18,10 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from rewriter import policy
+from rewriter import policy, safeyaml
 from rewriter.render import FRONT_MATTER_ORDER, OVERVIEW_HEADING, WHAT_HAPPENED_HEADING
 from rewriter.similarity import repeated_pairs
 
-try:  # libyaml when present: about ten times faster than the pure-Python loader
-    _SafeLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _SafeLoader = yaml.SafeLoader
 
 #: Rule code -> what it blocks. The README lists each with an example.
 RULES: dict[str, str] = {
@@ -352,7 +348,7 @@ class _Article:
         self.body = text[match.end():]
         self.body_first_line = text.count("\n", 0, match.end()) + 1
         try:
-            meta = yaml.load(raw, Loader=_SafeLoader)
+            meta = safeyaml.load(raw)
         except yaml.YAMLError as exc:
             # The construct that failed (an unclosed `[`) is nearer the
             # cause than where the parser gave up.

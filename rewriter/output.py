@@ -42,8 +42,10 @@ def read_ai_block(path: Path) -> dict[str, Any] | None:
     import frontmatter
     import yaml
 
+    from rewriter.safeyaml import front_matter_handler
+
     try:
-        metadata, _ = frontmatter.parse(path.read_text(encoding="utf-8"))
+        metadata, _ = frontmatter.parse(path.read_text(encoding="utf-8"), handler=front_matter_handler())
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
         return None
     ai = metadata.get("ai") if isinstance(metadata, dict) else None

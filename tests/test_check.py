@@ -260,6 +260,8 @@ def test_every_rule_has_a_code_and_is_documented():
         ("---\ntitle: x\nlang: en: fr\n---\n", [(3, "RW001")]),
         ("---\n- a list\n---\n", [(1, "RW001")]),
         ("---\ntitle: !!python/object:os.system ls\n---\n", [(2, "RW001")]),
+        # "billion laughs": refused at the first alias instead of expanded
+        ("---\ntitle: x\na: &a [x, x, x]\nb: &b [*a, *a, *a]\ntags: *b\n---\n", [(4, "RW001")]),
     ],
 )
 def test_front_matter_must_be_safe_yaml_mapping(text, expected):

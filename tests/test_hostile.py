@@ -21,6 +21,13 @@ def draft(tmp_path: Path, content: bytes | str, name: str = "draft.md") -> Path:
     return path
 
 
+#: "Billion laughs": a few hundred bytes that safe_load expands into 9**8
+#: list entries by reference; any walk over them runs for minutes.
+ALIAS_BOMB = "---\ntitle: T\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefg", "bcdefgh")
+) + "tags: *h\npublishedAt: '2025-11-14T17:46:49.000Z'\n---\nbody\n"
+
+
 def rewrite(path: Path, out: Path):
     result = run_cli("rewrite", str(path), "-o", str(out))
     assert "Traceback" not in result.stderr
@@ -38,9 +45,13 @@ def rewrite(path: Path, out: Path):
         ("---\ntitle: T\npublishedAt: next tuesday\n---\nbody\n", "publishedAt: not an ISO 8601 time"),
         (HEAD, "body: empty, and there is no description"),
         ("just text, no front matter\n", "has no YAML front matter"),
-        ("---\n- a\n- b\n---\nbody\n", "has no YAML front matter"),
+        ("---\n- a\n- b\n---\nbody\n", "front matter must be a YAML mapping of keys to values; it is a list"),
+        (ALIAS_BOMB, "front matter is not valid YAML at line 4: YAML aliases (*a) are not allowed"),
     ],
-    ids=["malformed-yaml", "binary", "non-utf8", "no-title", "no-date", "bad-date", "empty", "no-front-matter", "list"],
+    ids=[
+        "malformed-yaml", "binary", "non-utf8", "no-title", "no-date", "bad-date", "empty", "no-front-matter",
+        "list", "alias-bomb",
+    ],  # fmt: skip
 )
 def test_bad_drafts_fail_with_a_clear_message_and_no_file(tmp_path, use_fake, content, message):
     path = draft(tmp_path, content)

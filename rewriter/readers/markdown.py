@@ -48,8 +48,12 @@ def parse_draft(text: str, where: str) -> tuple[dict[str, Any], str]:
     import frontmatter
     import yaml
 
+    from rewriter.safeyaml import NotAMapping, front_matter_handler
+
     try:
-        metadata, content = frontmatter.parse(text)
+        metadata, content = frontmatter.parse(text, handler=front_matter_handler())
+    except NotAMapping as exc:
+        raise InputError(f"front matter must be a YAML mapping of keys to values; it is {exc}", where=where) from None
     except yaml.YAMLError as exc:
         # The construct's start (context) is where an editor should look; the
         # front matter text starts one line into the file.
