@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rewriter import policy
 from rewriter.answer import RewriteAnswer
-from rewriter.similarity import NearCopies, fold, repeated_pairs
+from rewriter.similarity import NearCopies, fold, near, repeated_pairs
 
 _MULTIPLIERS = {
     "%": 1, "percent": 1, "per cent": 1,
@@ -43,9 +43,12 @@ _COPY_SIMILARITY = 0.8
 _MIN_OVERVIEW_WORDS_AFTER_DROP = 20
 #: Shortest paragraph and bullet that count as prose. Without a worked example
 #: a small model sometimes fills the lists with labels ("POSITIVE", "impact")
-#: or the subtitle; those are never published.
+#: or the headline; those are never published.
 _MIN_PARAGRAPH_WORDS = 8
 _MIN_BULLET_WORDS = 4
+#: Prose uses varied words: below this share of distinct words a text is a
+#: word repeated ("POSITIVE POSITIVE ..."), not a sentence.
+_MIN_DISTINCT_SHARE = 0.4
 _MIN_OVERVIEW_WORDS, _MAX_OVERVIEW_WORDS = policy.OVERVIEW_WORDS
 
 
@@ -80,15 +83,21 @@ class Facts:
     sentence that closely matches one of them is rejected like a made-up figure.
     """
 
-    def __init__(self, *texts: str, instructions: str = "", title: str = "") -> None:
+    def __init__(self, *texts: str, instructions: str = "", headlines: tuple[str, ...] = ()) -> None:
         self.values = sorted({f.value for text in texts for f in figures(text)})
         self._instructions = _instruction_sentences(instructions)
-        self._title = fold(title)
+        self._headlines = [h for h in map(fold, headlines) if h]
 
     def thin(self, text: str, min_words: int) -> bool:
-        """True when the text is a label or the bare headline rather than prose."""
+        """True when the text is a label, a word repeated, or the headline rather than prose."""
+        words = word_count(text)
         folded = fold(text)
-        return len(folded.split()) < min_words or (bool(self._title) and folded == self._title)
+        distinct = len(set(folded.split()))
+        return (
+            words < min_words
+            or distinct < _MIN_DISTINCT_SHARE * len(folded.split())
+            or any(near(folded, h) for h in self._headlines)
+        )
 
     def copied(self, text: str) -> bool:
         """True when the text repeats a sentence of the instructions."""
@@ -156,6 +165,8 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             problems.append(
                 Problem("copied", name, f"{name} copies the example from the instructions instead of using the news item")
             )
+    if facts.thin(answer.overview, 0):  # its length has a rule of its own, below
+        problems.append(Problem("thin", "overview", "overview repeats the headline or a word instead of summing up the story"))
     for name, text, least in _prose(answer):
         if facts.thin(text, least):
             problems.append(
@@ -163,7 +174,7 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             )
     for i, j in duplicate_bullets(answer.impact):
         problems.append(Problem("duplicate", f"impact[{j}]", f"impact[{j}] repeats impact[{i}]"))
-    words = len(answer.overview.split())
+    words = word_count(answer.overview)
     if not _MIN_OVERVIEW_WORDS_AFTER_DROP <= words <= _MAX_OVERVIEW_WORDS * 3 // 2:
         problems.append(
             Problem("length", "overview", f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}")
@@ -183,6 +194,19 @@ def _prose(answer: RewriteAnswer) -> list[tuple[str, str, int]]:
     return [(f"what_happened[{i}]", p, _MIN_PARAGRAPH_WORDS) for i, p in enumerate(answer.what_happened)] + [
         (f"impact[{i}]", b, _MIN_BULLET_WORDS) for i, b in enumerate(answer.impact)
     ]
+
+
+def word_count(text: str) -> int:
+    """Words as an editor counts them: runs between spaces that hold a letter or digit.
+
+    Text in a script written without spaces (Chinese, Japanese) counts one
+    word per two letters, so a custom prompt in such a language is not
+    blocked wholesale.
+    """
+    words = [w for w in text.split() if any(c.isalnum() for c in w)]
+    if len(words) <= 1 and not text.isascii():
+        return max(len(words), sum(c.isalnum() for c in text) // 2)
+    return len(words)
 
 
 def sentences(text: str) -> list[str]:
@@ -226,7 +250,10 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
         if facts.thin(paragraph, _MIN_PARAGRAPH_WORDS):
             dropped.append(paragraph)
         elif kept := keep(paragraph):
-            paragraphs.append(kept)
+            if facts.thin(kept, _MIN_PARAGRAPH_WORDS):  # a stub left after dropping sentences
+                dropped.append(kept)
+            else:
+                paragraphs.append(kept)
     bullets: list[str] = []
     for bullet in answer.impact:
         if (
@@ -240,7 +267,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
         else:
             bullets.append(bullet)
     if (
-        len(overview.split()) < _MIN_OVERVIEW_WORDS_AFTER_DROP
+        facts.thin(overview, _MIN_OVERVIEW_WORDS_AFTER_DROP)
         or not paragraphs
         or len(bullets) < policy.IMPACT_BULLETS[0]
     ):

@@ -57,7 +57,7 @@ def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
         published_phrase(item.publishedAt),
         item.publishedAt[:10],
         instructions=prompt.system if prompt is not None else "",
-        title=item.text.title,
+        headlines=(item.text.title, item.text.subtitle),
     )
 
 

@@ -24,18 +24,17 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
-def repeated_pairs(texts: list[str], threshold: float = SAME_BULLET_RATIO) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of texts that say the same thing, equal or nearly equal once folded."""
+def near(a: str, b: str, threshold: float = SAME_BULLET_RATIO) -> bool:
+    """True when two folded texts are equal or nearly equal."""
     from rapidfuzz.fuzz import ratio
 
+    return a == b or bool(ratio(a, b, score_cutoff=threshold * 100))
+
+
+def repeated_pairs(texts: list[str], threshold: float = SAME_BULLET_RATIO) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of texts that say the same thing, equal or nearly equal once folded."""
     folded = [fold(t) for t in texts]
-    cutoff = threshold * 100
-    return sorted(
-        (i, j)
-        for j in range(1, len(folded))
-        for i in range(j)
-        if folded[i] == folded[j] or ratio(folded[i], folded[j], score_cutoff=cutoff)
-    )
+    return sorted((i, j) for j in range(1, len(folded)) for i in range(j) if near(folded[i], folded[j], threshold))
 
 
 class NearCopies:

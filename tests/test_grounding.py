@@ -5,7 +5,7 @@ CLI against the fake server: the re-ask names the invented figures, an answer
 that stays ungrounded becomes a draft with warnings (exit status 1), and
 sentences that carry invented figures are dropped and recorded under
 `ai.dropped`. Last, real SmolLM2 answers recorded from the llama.cpp server
-(tests/data/recorded-smollm2.jsonl) are replayed offline to show that the
+(examples/cache.jsonl) are replayed offline to show that the
 figures it invented never reach a publishable article.
 """
 
@@ -24,7 +24,8 @@ from tests.conftest import EXAMPLES, run_cli
 from tests.fakeserver import GOOD_ANSWER, Reply
 
 SEED_DRAFT = EXAMPLES / "drafts" / "doj-north-korea.md"
-RECORDED = Path(__file__).parent / "data" / "recorded-smollm2.jsonl"
+#: The committed example export: real SmolLM2 answers, re-asks included.
+RECORDED = EXAMPLES / "cache.jsonl"
 SEED_SOURCE = (
     "U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto\n\n"
     "The U.S. Department of Justice said on Friday that it has secured several criminal "
@@ -105,14 +106,14 @@ def test_dropping_keeps_supported_sentences_and_lists_the_rest() -> None:
         {
             **GOOD_ANSWER,
             "what_happened": [
-                "The Justice Department announced several convictions. It traced a $20 million transaction in 2023.",
+                "The Justice Department announced several criminal convictions on Friday. It traced a $20 million transaction in 2023.",
             ],
             "impact": [*GOOD_ANSWER["impact"], "One hacker was sentenced to 20 years."],
         }
     )
     pruned = drop_unsupported(answer, Facts(SEED_SOURCE))
     assert pruned is not None
-    assert pruned.answer.what_happened == ["The Justice Department announced several convictions."]
+    assert pruned.answer.what_happened == ["The Justice Department announced several criminal convictions on Friday."]
     assert pruned.answer.impact == GOOD_ANSWER["impact"]
     assert pruned.dropped == ["It traced a $20 million transaction in 2023.", "One hacker was sentenced to 20 years."]
 
@@ -155,7 +156,7 @@ LABELS_ANSWER = {
 
 
 def test_labels_and_the_bare_headline_are_not_prose() -> None:
-    facts = Facts(SEED_SOURCE, title="U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto")
+    facts = Facts(SEED_SOURCE, headlines=("U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto",))
     blocking = {p.field: p.kind for p in review(RewriteAnswer.model_validate(LABELS_ANSWER), facts) if p.blocking}
     assert blocking == {
         "overview": "length",
@@ -167,6 +168,38 @@ def test_labels_and_the_bare_headline_are_not_prose() -> None:
     )
     assert [(p.field, p.kind) for p in review(headline, facts)] == [("what_happened[0]", "thin")]
     assert review(RewriteAnswer.model_validate(GOOD_ANSWER), facts) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("overview", "POSITIVE " * 25),
+        ("overview", "Breaking: U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto"),
+        ("what_happened", "Breaking: U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto"),
+        ("what_happened", "U.S. U.K. E.U. N/A N/A N/A N/A"),
+        ("impact", "N/A N/A N/A"),
+    ],
+)
+def test_repeated_words_and_a_near_headline_are_not_prose(field: str, text: str) -> None:
+    facts = Facts(SEED_SOURCE, headlines=("U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto",))
+    value = text if field == "overview" else [text, *GOOD_ANSWER[field]]
+    answer = RewriteAnswer.model_validate({**GOOD_ANSWER, field: value})
+    assert any(p.kind == "thin" and p.blocking for p in review(answer, facts))
+
+
+def test_prose_in_a_script_without_spaces_is_counted_fairly() -> None:
+    facts = Facts("")
+    assert not facts.thin("美国司法部表示已没收更多加密货币。", 4)
+    assert facts.thin("积极", 4)
+
+
+def test_a_stub_left_after_dropping_an_invented_figure_is_dropped_too() -> None:
+    answer = RewriteAnswer.model_validate(
+        {**GOOD_ANSWER, "what_happened": [*GOOD_ANSWER["what_happened"], "Markets fell. Bitcoin dropped 12% to $50,000 on Friday."]}
+    )
+    pruned = drop_unsupported(answer, Facts(SEED_SOURCE))
+    assert pruned is not None and pruned.answer.what_happened == GOOD_ANSWER["what_happened"]
+    assert review(pruned.answer, Facts(SEED_SOURCE)) == []
 
 
 def test_labels_are_dropped_when_enough_prose_is_left() -> None:
