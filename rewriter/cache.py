@@ -161,21 +161,23 @@ class ResponseCache:
 
     def import_(self, path: Path) -> int:
         """Load entries written by `export`; every line is checked first."""
+        from rewriter.readers.files import read_text  # refuses FIFOs, binary and non-UTF-8 files
+
         entries = []
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{number}"
-                try:
-                    record = json.loads(line)
-                except ValueError as exc:
-                    raise InputError(f"not JSON ({exc})", where=where) from None
-                if not isinstance(record, dict) or not isinstance(record.get("key"), str):
-                    raise InputError("expected an object with a string 'key'", where=where)
-                if not record["key"].startswith(KEY_PREFIX) or "value" not in record:
-                    raise InputError("not a rewriter cache entry", where=where)
-                entries.append((record["key"], record["value"]))
+        for number, line in enumerate(read_text(path, limit=policy.MAX_FEED_DOCUMENT_BYTES).splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+                canonical_json(record).encode("utf-8")  # a lone surrogate cannot be stored
+            except (ValueError, RecursionError) as exc:
+                raise InputError(f"not JSON ({str(exc) or 'nested too deeply'})", where=where) from None
+            if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+                raise InputError("expected an object with a string 'key'", where=where)
+            if not record["key"].startswith(KEY_PREFIX) or "value" not in record:
+                raise InputError("not a rewriter cache entry", where=where)
+            entries.append((record["key"], record["value"]))
         store = self.store
         with store.transact():
             for key, value in entries:

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator
 import yaml
 
 from rewriter import policy, safeyaml
+from rewriter.regular import special_file
 from rewriter.render import FRONT_MATTER_ORDER, OVERVIEW_HEADING, WHAT_HAPPENED_HEADING
 from rewriter.similarity import repeated_pairs
 
@@ -652,6 +653,9 @@ def check_text(text: str, path: str = "<text>", profile: Profile | None = None, 
 
 def check_file(path: Path, display: str | None = None, profile: Profile | None = None, include_drafts: bool = False) -> ArticleResult:
     name = display if display is not None else str(path)
+    kind = special_file(path)
+    if kind is not None:
+        return ArticleResult(name, [Problem(name, 1, "RW001", f"is {kind}, not a regular file")])
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -88,13 +88,14 @@ def _pending_drafts(source: Path, on_count: Callable[[int], None] | None) -> Ite
     import hashlib
 
     from rewriter.readers.markdown import markdown_files, read_draft
+    from rewriter.regular import special_file
 
     paths = markdown_files(source) if source.is_dir() else [source]
     if on_count is not None:
         on_count(len(paths))
     for path in paths:
-        try:
-            digest = hashlib.sha256(b"md\x00" + path.read_bytes()).hexdigest()
+        try:  # never read a FIFO here: its reader refuses it by name
+            digest = "" if special_file(path) else hashlib.sha256(b"md\x00" + path.read_bytes()).hexdigest()
         except OSError:
             digest = ""
         yield PendingItem(str(path), digest, lambda path=path: read_draft(path))
@@ -104,6 +105,16 @@ def iter_source(
     source: str | Path, on_count: Callable[[int], None] | None = None
 ) -> Iterator[PendingItem | ItemFailure | ItemSkipped]:
     """Pending items of one source, lazily; `on_count` hears how many there are once known."""
+    from rewriter.readers.feed import is_url
+
+    if not is_url(source):
+        from rewriter.regular import require_regular
+
+        try:
+            require_regular(Path(source))
+        except InputError as exc:
+            yield ItemFailure(str(source), exc)
+            return
     kind = source_format(source)
     if kind == "feed":
         from rewriter.readers.feed import iter_feed

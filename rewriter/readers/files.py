@@ -6,10 +6,12 @@ from pathlib import Path
 
 from rewriter import policy
 from rewriter.errors import InputError
+from rewriter.regular import require_regular
 
 
 def read_text(path: Path, *, limit: int = policy.MAX_INPUT_BYTES) -> str:
     """The file as UTF-8 text, or an InputError naming the file and the fault."""
+    require_regular(path)
     try:
         size = path.stat().st_size
         if size > limit:
