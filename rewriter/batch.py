@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from rewriter import policy, safeyaml
-from rewriter.errors import InputError, ModelError, RewriterError
+from rewriter.errors import InputError, ModelError, RewriterError, unexpected
 from rewriter.items import FeedItem, now_iso
 from rewriter.naming import DEFAULT_TEMPLATE, article_name, disambiguated
 from rewriter.output import atomic_write, inside
@@ -443,12 +443,17 @@ class BatchJob:
                 pending = next(stream)
             except StopIteration:
                 return
+            except (RewriterError, OSError, ValueError, RecursionError) as exc:  # a reader gave up on its source
+                self.finish(ItemReport(id="?", source="?", status="failed", error=str(exc) or unexpected(exc)))
+                return
             budget[0] -= 1
+            where = getattr(pending, "where", "?")
             try:
                 entry = await self.handle(pending)
             except (RewriterError, OSError) as exc:
-                where = getattr(pending, "where", "?")
                 entry = ItemReport(id=where, source=where, status="failed", error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - one bad item never stops the others
+                entry = ItemReport(id=where, source=where, status="failed", error=f"{where}: {unexpected(exc)}")
             self.finish(entry)
 
 

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rewriter.errors import RewriterError
+from rewriter.errors import RewriterError, unexpected
 from rewriter.output import atomic_write, is_current, read_ai_block
 from rewriter.readers.markdown import read_draft
 from rewriter.rewrite import render_article, rewrite_item
@@ -58,15 +58,19 @@ async def _rewrite_one(run: Run, source: Path, target: Path, *, force: bool, dry
                 return FileResult(source, target, "current", "unchanged (same source and prompt version)")
         outcome = await rewrite_item(item, run.prompt, run.client, attempts=run.settings.attempts)
         article = render_article(outcome, run.prompt.impact_heading)
+        status = "rewritten" if outcome.publishable else "draft"
+        message = "" if outcome.publishable else f"written as a draft: {'; '.join(outcome.warnings)}"
+        if dry_run:
+            old = target.read_text(encoding="utf-8") if target.is_file() else ""
+            diff = unified_diff(old, article, str(target) if old else "/dev/null", str(target))
+            return FileResult(source, target, "preview" if outcome.publishable else "draft", message, diff)
+        atomic_write(target, article)
     except RewriterError as exc:
         return FileResult(source, target, "failed", str(exc))
-    status = "rewritten" if outcome.publishable else "draft"
-    message = "" if outcome.publishable else f"written as a draft: {'; '.join(outcome.warnings)}"
-    if dry_run:
-        old = target.read_text(encoding="utf-8") if target.is_file() else ""
-        diff = unified_diff(old, article, str(target) if old else "/dev/null", str(target))
-        return FileResult(source, target, "preview" if outcome.publishable else "draft", message, diff)
-    atomic_write(target, article)
+    except OSError as exc:
+        return FileResult(source, target, "failed", f"{source}: cannot write {target}: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - one bad file never ends the run with a traceback
+        return FileResult(source, target, "failed", f"{source}: {unexpected(exc)}")
     return FileResult(source, target, status, message)
 
 

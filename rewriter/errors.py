@@ -61,3 +61,9 @@ class ModelError(RewriterError):
 
 class LocalModelUnavailable(RewriterError):
     """The embedded llama.cpp model cannot be started here."""
+
+
+def unexpected(exc: BaseException) -> str:
+    """A one-line message for an error no rule foresaw, so the run can go on without a traceback."""
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return f"unexpected {type(exc).__name__}" + (f": {detail[:300]}" if detail else "") + " (please report it)"

@@ -39,7 +39,10 @@ def iso_utc(value: Any) -> str:
     if isinstance(value, bool):
         raise ValueError("expected a time, got a boolean")
     if isinstance(value, (int, float)):
-        moment = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        try:
+            moment = dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"out of range: {value!r}") from None
     elif isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
@@ -56,8 +59,12 @@ def iso_utc(value: Any) -> str:
         raise ValueError(f"expected a time, got {type(value).__name__}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    moment = moment.astimezone(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    try:
+        moment = moment.astimezone(dt.timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59-05:00 is in year 10000 in UTC
+        raise ValueError(f"out of range: {value!r}") from None
+    # isoformat pads the year to four digits, where strftime("%Y") writes "999"
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def now_iso() -> str:
@@ -164,6 +171,8 @@ class FeedItem(BaseModel):
             return []
         if isinstance(value, str):
             value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected a list of strings, got {type(value).__name__}")
         return unique_upper([str(v) for v in value])
 
     @field_validator("sentiment", mode="before")

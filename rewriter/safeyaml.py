@@ -38,7 +38,10 @@ def load(text: str) -> Any:
                     problem=f"YAML aliases (*{event.anchor}) are not allowed; write the value out",
                     problem_mark=event.start_mark,
                 )
-    return yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
+    try:
+        return yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer, lists nested 10,000 deep
+        raise yaml.YAMLError(str(exc) or type(exc).__name__) from None
 
 
 @lru_cache(maxsize=1)

@@ -127,8 +127,8 @@ def iter_json_lines(path: Path, on_count: Callable[[int], None] | None = None) -
                 continue
             try:
                 raw = json.loads(line)
-            except ValueError as exc:
-                yield ItemFailure(where, InputError(f"not valid JSON: {exc}", where=where))
+            except (ValueError, RecursionError) as exc:
+                yield ItemFailure(where, InputError(f"not valid JSON: {str(exc) or 'nested too deeply'}", where=where))
                 continue
             yield PendingItem(where, digest_of(line, "json"), _builder(raw, where, path))
 

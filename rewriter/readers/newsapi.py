@@ -97,6 +97,8 @@ def parse_json_document(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", where=str(path)) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, arrays nested 100,000 deep
+        raise InputError(f"not usable JSON: {str(exc) or type(exc).__name__}", where=str(path)) from None
 
 
 def articles_of(document: Any, where: str) -> list[Any]:
