@@ -69,6 +69,14 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _require_existing(paths: list[Path]) -> None:
+    """A path that does not exist is a usage error (exit 2), before any work starts."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        err(f"error: no such file or folder: {', '.join(missing)}")
+        raise typer.Exit(EXIT_USAGE)
+
+
 def _settings(**overrides: Any) -> Any:
     from rewriter.settings import load_settings
 
@@ -110,6 +118,7 @@ def rewrite(
     if not in_place and output is None and not dry_run:
         err("error: say where articles go: --in-place, --output PATH, or --dry-run to preview")
         raise typer.Exit(EXIT_USAGE)
+    _require_existing(paths)
     run = Run.open(_settings(model=model), prompts)
 
     async def go() -> list[Any]:
@@ -158,6 +167,7 @@ def prompt_show(
     from rewriter.readers.markdown import read_draft
     from rewriter.rewrite import build_messages
 
+    _require_existing([path])
     messages = build_messages(read_draft(path), load_prompt(prompts))
     typer.echo(json.dumps(messages, indent=2, ensure_ascii=False))
 
@@ -194,10 +204,7 @@ def batch(
     from rewriter.readers.feed import is_url
     from rewriter.runtime import Run
 
-    missing = [s for s in sources if not is_url(s) and not Path(s).exists()]
-    if missing:
-        err(f"error: no such file or folder: {', '.join(missing)}")
-        raise typer.Exit(EXIT_USAGE)
+    _require_existing([Path(s) for s in sources if not is_url(s)])
     try:
         check_template(name)
     except Exception as exc:

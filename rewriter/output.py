@@ -20,10 +20,34 @@ class UnsafePath(RewriterError):
     """A computed output path would leave the output folder."""
 
 
+def _read_umask() -> int:
+    """The process umask; read once at import, since reading it means setting it."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
+
+def _mode_for(path: Path) -> int:
+    """The file's own mode when it exists, else what the umask gives a new file.
+
+    mkstemp creates 0600, which would make every article unreadable to a web
+    server and turn a 0644 draft rewritten in place into 0600.
+    """
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
 def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
             out.flush()

@@ -195,3 +195,74 @@ def test_canary_key_never_reaches_the_batch_report(tmp_path, use_fake):
     text = json.dumps(report) + result.stdout + result.stderr
     assert "HTTP 401" in text
     assert "sk-test-canary" not in text
+
+
+# --- found by a bad-input hunt: each once crashed a run, hung it, or broke files
+
+
+@pytest.mark.parametrize("command", [["rewrite", "{p}", "-o", "{out}/"], ["check", "{p}"], ["batch", "{p}", "--out", "{out}"]])
+def test_a_fifo_is_refused_instead_of_hanging(tmp_path, use_fake, command):
+    import os
+
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    args = [a.format(p=fifo, out=tmp_path / "out") for a in command]
+    result = run_cli(*args, timeout=30)  # opening a FIFO for reading waits forever for a writer
+    assert result.returncode == 1
+    assert "is a FIFO, not a regular file" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_one_item_with_a_bad_field_never_stops_the_batch(tmp_path, use_fake):
+    use_fake.default = lambda request: Reply(json.dumps(PLAIN_ANSWER))
+    good = {"title": "Exchange resumes withdrawals", "publishedAt": "2025-11-14T17:46:49Z", "id": "g1", "body": "It said so."}
+    lines = [
+        json.dumps(good),
+        json.dumps({**good, "id": "b1", "publishedAt": "9999-12-31T23:59:59-05:00"}),  # year 10000 in UTC
+        json.dumps({**good, "id": "b2", "publishedAt": 1e300}),
+        json.dumps({**good, "id": "b3", "tags": 5}),
+        "[" * 100_000 + "]" * 100_000,
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "feed.jsonl line 2: publishedAt: out of range" in result.stderr
+    assert "feed.jsonl line 3: publishedAt: out of range" in result.stderr
+    assert "feed.jsonl line 4: tags: expected a list of strings, got int" in result.stderr
+    assert "feed.jsonl line 5: not valid JSON" in result.stderr
+    assert [p.name for p in (tmp_path / "out").glob("*.md")] == ["2025-11-14-exchange-resumes-withdrawals.md"]
+
+
+def test_years_before_1000_keep_four_digits():
+    from rewriter.items import iso_utc
+
+    assert iso_utc("0999-05-05T00:00:00Z") == "0999-05-05T00:00:00.000Z"
+
+
+def test_articles_get_the_umask_mode_and_a_draft_keeps_its_own(tmp_path, use_fake):
+    import os
+
+    use_fake.default = lambda request: Reply(json.dumps(PLAIN_ANSWER))
+    path = draft(tmp_path, HEAD + "The exchange said withdrawals resumed.\n")
+    path.chmod(0o640)
+    assert run_cli("rewrite", str(path), "-o", str(tmp_path / "out.md")).returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "out.md").stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
+    assert run_cli("rewrite", str(path), "--in-place").returncode == 0
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_missing_input_is_a_usage_error(tmp_path):
+    for args in (["rewrite", "nope.md", "-o", "out/"], ["prompt", "show", "nope.md"]):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2 and "no such file or folder: nope.md" in result.stderr
+
+
+def test_front_matter_numbers_python_cannot_hold_are_a_yaml_error(tmp_path, use_fake):
+    path = draft(tmp_path, HEAD.replace("---\ntitle", "---\nbig: " + "9" * 5000 + "\ntitle") + "body\n")
+    result = rewrite(path, tmp_path / "out.md")
+    assert result.returncode == 1 and "front matter is not valid YAML" in result.stderr
+    checked = run_cli("check", str(path))
+    assert checked.returncode == 1 and "RW001" in checked.stdout and "Traceback" not in checked.stderr
