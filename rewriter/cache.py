@@ -149,15 +149,12 @@ class ResponseCache:
             yield key, store.get(key)
 
     def export(self, path: Path) -> int:
-        """Write every entry as JSON Lines, sorted by key for stable diffs."""
-        tmp = path.with_name(path.name + ".tmp")
-        count = 0
-        with tmp.open("w", encoding="utf-8") as out:
-            for key, value in self.items():
-                out.write(canonical_json({"key": key, "value": value}) + "\n")
-                count += 1
-        os.replace(tmp, path)
-        return count
+        """Write every entry as JSON Lines, sorted by key for stable diffs (atomically)."""
+        from rewriter.output import atomic_write
+
+        lines = [canonical_json({"key": key, "value": value}) + "\n" for key, value in self.items()]
+        atomic_write(path, "".join(lines))
+        return len(lines)
 
     def import_(self, path: Path) -> int:
         """Load entries written by `export`; every line is checked first."""

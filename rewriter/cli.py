@@ -65,6 +65,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
             err(f"error: invalid setting: {validation_message(exc)}")
             raise typer.Exit(EXIT_USAGE) from None
+        except OSError as exc:  # e.g. `cache export` into a folder or a missing one
+            where = f"{exc.filename}: " if exc.filename else ""
+            err(f"error: {where}{exc.strerror or exc}")
+            raise typer.Exit(EXIT_FAILED) from None
 
     return wrapper
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from rewriter.errors import RewriterError
+from rewriter.regular import special_file
 
 
 class UnsafePath(RewriterError):
-    """A computed output path would leave the output folder."""
+    """A computed output path would leave the output folder, or would replace a FIFO or device."""
 
 
 def _read_umask() -> int:
@@ -43,6 +44,14 @@ def _mode_for(path: Path) -> int:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one rename; a link is followed, a FIFO or device refused."""
+    if path.is_symlink():  # write the file the link names, and keep the link
+        path = path.resolve()
+    if path.is_dir():
+        raise UnsafePath(f"{path} is a folder; give a file name")
+    kind = special_file(path)
+    if kind is not None:  # renaming over /dev/full would replace the device itself
+        raise UnsafePath(f"{path} is {kind}, not a regular file; it is not replaced")
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

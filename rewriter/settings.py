@@ -10,7 +10,7 @@ import enum
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rewriter import policy
@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=policy.TRANSPORT_RETRIES, ge=0, le=10)
     attempts: int = Field(default=policy.ANSWER_ATTEMPTS, ge=1, le=10)
     prompts: Path | None = None
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host, caught here rather than as a traceback mid-run."""
+        from urllib.parse import urlsplit
+
+        if not value:
+            return value
+        parts = urlsplit(value)  # raises ValueError for 'http://[::1'
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http(s) URL such as http://127.0.0.1:8080/v1, got {value!r}")
+        return value
 
     def resolved_provider(self) -> Provider:
         """`auto` means local when neither a key nor a base URL is configured."""

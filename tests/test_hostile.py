@@ -266,3 +266,28 @@ def test_front_matter_numbers_python_cannot_hold_are_a_yaml_error(tmp_path, use_
     assert result.returncode == 1 and "front matter is not valid YAML" in result.stderr
     checked = run_cli("check", str(path))
     assert checked.returncode == 1 and "RW001" in checked.stdout and "Traceback" not in checked.stderr
+
+
+def test_outputs_follow_links_and_never_replace_devices_or_folders(tmp_path, use_fake):
+    use_fake.default = lambda request: Reply(json.dumps(PLAIN_ANSWER))
+    real = draft(tmp_path, HEAD + "The exchange said withdrawals resumed.\n", name="real.md")
+    link = real.with_name("link.md")
+    link.symlink_to(real.name)
+    assert run_cli("rewrite", str(link), "--in-place").returncode == 0
+    assert link.is_symlink() and "## Overview" in real.read_text(encoding="utf-8")  # written through the link
+    fifo = tmp_path / "out.fifo"
+    import os
+
+    os.mkfifo(fifo)
+    result = run_cli("rewrite", str(real), "-o", str(fifo), "--force", timeout=30)
+    assert result.returncode == 1 and "is a FIFO, not a regular file; it is not replaced" in result.stderr
+    (tmp_path / "adir").mkdir()
+    result = run_cli("cache", "export", str(tmp_path / "adir"))
+    assert result.returncode == 1 and "is a folder; give a file name" in result.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_base_url_that_is_not_a_url_is_a_setting_error(tmp_path):
+    result = run_cli("rewrite", str(draft(tmp_path, HEAD + "body\n")), "-o", str(tmp_path / "o.md"),
+                     env={"OPENAI_BASE_URL": "http://[::1", "OPENAI_API_KEY": "sk-x"})  # fmt: skip
+    assert result.returncode == 2 and "invalid setting: OPENAI_BASE_URL" in result.stderr
