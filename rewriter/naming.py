@@ -40,9 +40,13 @@ def slugify(text: str, limit: int = policy.SLUG_MAX_CHARS, fallback: str = "item
 def check_template(template: str) -> str:
     """The template, if it only uses known fields and stays relative; else InputError."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)]
     except ValueError as exc:
         raise InputError(f"invalid name template {template!r}: {exc}") from None
+    names = {name for name, _, _ in fields if name is not None}
+    if any(spec or conversion for name, spec, conversion in fields if name is not None):
+        # {slug!r} adds quotes, {slug:>5000} a name too long for any file system
+        raise InputError(f"name template {template!r}: write fields as {{name}}, without '!' or ':'")
     unknown = sorted(n for n in names if n not in TEMPLATE_FIELDS)
     if unknown:
         raise InputError(
@@ -52,6 +56,8 @@ def check_template(template: str) -> str:
     path = PurePosixPath(template.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or not template.strip():
         raise InputError(f"name template {template!r} must be a relative path inside --out")
+    if any(part.startswith(".") for part in path.parts):  # hidden, and .rewriter-index.jsonl is ours
+        raise InputError(f"name template {template!r} must not name hidden files (a part starting with '.')")
     return template
 
 

@@ -267,6 +267,9 @@ def test_news_api_document_and_feed_together(tmp_path, use_fake):
         (["missing.jsonl", "--out", "out"], "no such file"),
         (["{feed}", "--out", "out", "--concurrency", "0"], "concurrency"),
         (["{feed}", "--out", "out", "--name", "../{slug}.md"], "inside --out"),
+        (["{feed}", "--out", "out", "--name", ".rewriter-index.jsonl"], "must not name hidden files"),
+        (["{feed}", "--out", "out", "--name", "{slug!r}.md"], "without '!' or ':'"),
+        (["{feed}", "--out", "out", "--name", "{slug:>5000}.md"], "without '!' or ':'"),
         (["{feed}"], "--out"),
     ],
 )
