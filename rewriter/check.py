@@ -10,6 +10,7 @@ Every problem names a stable rule code (RW001...) and the line it is on.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -399,6 +400,9 @@ class _Article:
     def _check_type(self, name: str, value: Any, expected: tuple[tuple[type, ...], bool, str]) -> None:
         types, _, label = expected
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if ok and isinstance(value, float) and not math.isfinite(value):
+            self.report(self.line_of(name), "RW003", f"'{name}' must be a finite number, not {value}")
+            return
         if not ok:
             got = "a YAML timestamp (quote it)" if isinstance(value, (_dt.date, _dt.datetime)) else _type_name(value)
             self.report(self.line_of(name), "RW003", f"'{name}' must be {label}, not {got}")

@@ -71,6 +71,13 @@ def now_iso() -> str:
     return iso_utc(dt.datetime.now(dt.timezone.utc))
 
 
+def _scalar(value: Any) -> Any:
+    """A one-value field: text or a number, never a list or mapping turned into text."""
+    if isinstance(value, (list, tuple, dict, set)):
+        raise ValueError(f"expected one value, got a {type(value).__name__}")
+    return value
+
+
 def unique_upper(values: list[str]) -> list[str]:
     """Upper-cased, normalised, duplicates dropped, order kept (spec §1 tags)."""
     seen: dict[str, None] = {}
@@ -120,7 +127,7 @@ class FeedItem(BaseModel):
     tags: list[str] = Field(default_factory=list)
     stickyWeight: int = 0
     sentiment: Sentiment | None = None
-    score: float = 0
+    score: float = Field(default=0, allow_inf_nan=False)
     draft: bool = False
     coverImage: Any = None
     text: SourceText
@@ -135,7 +142,9 @@ class FeedItem(BaseModel):
     @field_validator("title", mode="before")
     @classmethod
     def _title(cls, value: Any) -> str:
-        text = normalise_line(value if isinstance(value, str) else None)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"expected text, got {type(value).__name__} (quote it in YAML)")
+        text = normalise_line(value)
         if not text:
             raise ValueError("missing or empty")
         return text
@@ -150,19 +159,19 @@ class FeedItem(BaseModel):
     @field_validator("lang", mode="before")
     @classmethod
     def _lang(cls, value: Any) -> str:
-        return normalise_line(str(value or "en")).lower() or "en"
+        return normalise_line(str(_scalar(value) or "en")).lower() or "en"
 
     @field_validator("externalId", mode="before")
     @classmethod
     def _external_id(cls, value: Any) -> str:
-        if value is None or isinstance(value, bool) or str(value).strip() == "":
-            raise ValueError("missing")
+        if value is None or isinstance(value, bool) or str(_scalar(value)).strip() == "":
+            raise ValueError("missing" if value in (None, "") else f"expected text or a number, got {value!r}")
         return normalise_line(str(value))
 
     @field_validator("category", mode="before")
     @classmethod
     def _category(cls, value: Any) -> str:
-        return normalise_line(str(value or "")).upper()
+        return normalise_line(str(_scalar(value) or "")).upper()
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -173,7 +182,7 @@ class FeedItem(BaseModel):
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise ValueError(f"expected a list of strings, got {type(value).__name__}")
-        return unique_upper([str(v) for v in value])
+        return unique_upper([str(_scalar(v)) for v in value])
 
     @field_validator("sentiment", mode="before")
     @classmethod

@@ -291,3 +291,33 @@ def test_a_base_url_that_is_not_a_url_is_a_setting_error(tmp_path):
     result = run_cli("rewrite", str(draft(tmp_path, HEAD + "body\n")), "-o", str(tmp_path / "o.md"),
                      env={"OPENAI_BASE_URL": "http://[::1", "OPENAI_API_KEY": "sk-x"})  # fmt: skip
     assert result.returncode == 2 and "invalid setting: OPENAI_BASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("title: 123", "title: expected text, got int"),
+        ("lang: [en, fr]", "lang: expected one value, got a list"),
+        ("externalId: [1, 2]", "externalId: expected one value, got a list"),
+        ("category: {a: b}", "category: expected one value, got a dict"),
+        ("tags: [[a, b]]", "tags: expected one value, got a list"),
+        ("score: .nan", "score"),
+    ],
+)
+def test_fields_of_the_wrong_shape_are_named_not_stringified(tmp_path, use_fake, line, message):
+    key = line.split(":")[0]
+    head = "".join(l + "\n" for l in HEAD.splitlines() if not l.startswith(key + ":"))
+    path = draft(tmp_path, head.replace("---\n", f"---\n{line}\n", 1) + "The exchange said withdrawals resumed.\n")
+    result = rewrite(path, tmp_path / "out.md")
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert not (tmp_path / "out.md").exists() and use_fake.requests == []
+
+
+def test_check_blocks_a_score_that_is_not_a_number():
+    from rewriter.check import check_text
+
+    seed = (Path(__file__).resolve().parents[2] / "shared" / "spec" / "seed-article.md").read_text(encoding="utf-8")
+    fixed = seed.replace("seizingâ€¦", "seizing…")
+    text = fixed.replace("\nscore: ", "\nscore: .nan\nold_score: ", 1)
+    codes = [(p.code, p.message) for p in check_text(text, "a.md").problems]
+    assert ("RW003", "'score' must be a finite number, not nan") in codes
