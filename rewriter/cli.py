@@ -235,7 +235,7 @@ def batch(
         err(f"report written to {report}")
     if result.interrupted:
         err("interrupted: nothing half-written; run the same command again to finish")
-        raise typer.Exit(130)
+        raise typer.Exit(_interrupted_status())
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FAILED)
 
 
@@ -352,10 +352,28 @@ def serve(
     raise typer.Exit(serve_local(configured, port, typer.echo, err))
 
 
+#: Signals received, so the exit status can say which one ended the run.
+_received: list[int] = []
+
+
 def _terminate(signum: int, frame: Any) -> None:
-    # SIGTERM unwinds like Ctrl-C so `finally` blocks stop the local server
-    # and remove temporary files.
-    raise SystemExit(128 + signum)
+    """SIGTERM stops a run the way Ctrl-C does: `finally` blocks stop the local
+    server and remove temporary files, and a batch still writes its report."""
+    _received.append(signum)
+    asyncio = sys.modules.get("asyncio")  # not imported: no loop can be running
+    try:
+        if asyncio is None:
+            raise RuntimeError
+        asyncio.get_running_loop()
+    except RuntimeError:  # outside the event loop: unwind from here
+        raise SystemExit(128 + signum) from None
+    # Inside it, an exception raised here would land in whichever task runs;
+    # asyncio.run's own Ctrl-C handling cancels the main task cleanly instead.
+    signal.raise_signal(signal.SIGINT)
+
+
+def _interrupted_status() -> int:
+    return 128 + (_received[-1] if _received else signal.SIGINT)
 
 
 def main() -> None:
@@ -366,4 +384,4 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         err("interrupted")
-        sys.exit(130)
+        sys.exit(_interrupted_status())

@@ -189,7 +189,8 @@ def test_limit_then_full_run_resumes(tmp_path, use_fake):
     assert [e["status"] for e in json.loads(report.read_text())["items"]] == ["current"] * 2 + ["rewritten"] * 4
 
 
-def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch, signum):
     fake_server.latency = 0.3
     feed = write_jsonl(tmp_path / "feed.jsonl", numbered(40))
     out, report = tmp_path / "out", tmp_path / "report.json"
@@ -204,9 +205,9 @@ def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_serv
     deadline = time.monotonic() + 60
     while not articles(out) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 128 + signum, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     written = articles(out)
     assert 0 < len(written) < 40
