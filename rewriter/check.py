@@ -689,6 +689,25 @@ def check_paths(paths: Iterable[Path], prompts: Path | None = None, include_draf
     """Check every article found under `paths` against the current prompt profile."""
     profile = Profile.load(prompts)
     report = Report()
+    paths = list(paths)
     for path in find_articles(paths):
         report.articles.append(check_file(path, str(path), profile, include_drafts))
+    for folder, reason in unreadable_folders(paths):  # never pass what could not be looked at
+        report.articles.append(ArticleResult(str(folder), [Problem(str(folder), 1, "RW001", f"cannot read the folder: {reason}")]))
     return report
+
+
+def unreadable_folders(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """Folders below `paths` that could not be listed (rglob skips them without a word)."""
+    import os
+
+    failed: list[tuple[Path, str]] = []
+
+    def note(exc: OSError) -> None:
+        failed.append((Path(exc.filename), exc.strerror or str(exc)))
+
+    for path in paths:
+        if path.is_dir():
+            for _ in os.walk(path, onerror=note):
+                pass
+    return failed

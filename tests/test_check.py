@@ -660,3 +660,25 @@ def test_hints_let_every_match_through(text):
     if check._TEMPLATE.search(text):
         assert check._may_have_template_marker(text)
     assert check_text(article(body=body(OV, ("What Happened", text), IM))).problems
+
+
+def test_a_folder_that_cannot_be_read_blocks_instead_of_passing_unseen(tmp_path, monkeypatch):
+    import os
+
+    from rewriter.check import check_paths
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.md").write_text("not even front matter", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # what a folder at mode 000 does for a user who is not root
+        if str(path) == str(tmp_path / "locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = check_paths([tmp_path])
+    assert report.blocked
+    assert [(p.path, p.code, p.message) for p in report.problems] == [
+        (str(tmp_path / "locked"), "RW001", "cannot read the folder: Permission denied")
+    ]
