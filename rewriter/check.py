@@ -669,45 +669,39 @@ def check_file(path: Path, display: str | None = None, profile: Profile | None =
     return check_text(text, name, profile, include_drafts)
 
 
-def find_articles(paths: Iterable[Path]) -> list[Path]:
-    """Files as given and every `*.md` below each folder, sorted, each once.
+def find_articles(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files as given and every `*.md` below each folder, sorted, each once; and
+    the folders below that could not be listed, with the reason.
 
+    One walk finds both (it follows no links to folders, as rglob does not).
     Raises FileNotFoundError naming the first path that does not exist.
     """
+    import os
+
     found: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+
+    def note(exc: OSError) -> None:
+        unreadable.append((Path(exc.filename), exc.strerror or str(exc)))
+
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+            below = (Path(root, name) for root, _, names in os.walk(path, onerror=note) for name in names)
+            found.extend(sorted(p for p in below if p.name.endswith(".md") and p.is_file()))
         elif path.exists():
             found.append(path)
         else:
             raise FileNotFoundError(str(path))
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), unreadable
 
 
 def check_paths(paths: Iterable[Path], prompts: Path | None = None, include_drafts: bool = False) -> Report:
     """Check every article found under `paths` against the current prompt profile."""
     profile = Profile.load(prompts)
     report = Report()
-    paths = list(paths)
-    for path in find_articles(paths):
+    articles, unreadable = find_articles(paths)
+    for path in articles:
         report.articles.append(check_file(path, str(path), profile, include_drafts))
-    for folder, reason in unreadable_folders(paths):  # never pass what could not be looked at
+    for folder, reason in unreadable:  # never pass what could not be looked at
         report.articles.append(ArticleResult(str(folder), [Problem(str(folder), 1, "RW001", f"cannot read the folder: {reason}")]))
     return report
-
-
-def unreadable_folders(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """Folders below `paths` that could not be listed (rglob skips them without a word)."""
-    import os
-
-    failed: list[tuple[Path, str]] = []
-
-    def note(exc: OSError) -> None:
-        failed.append((Path(exc.filename), exc.strerror or str(exc)))
-
-    for path in paths:
-        if path.is_dir():
-            for _ in os.walk(path, onerror=note):
-                pass
-    return failed
