@@ -152,9 +152,16 @@ class ResponseCache:
         """Write every entry as JSON Lines, sorted by key for stable diffs (atomically)."""
         from rewriter.output import atomic_write
 
-        lines = [canonical_json({"key": key, "value": value}) + "\n" for key, value in self.items()]
-        atomic_write(path, "".join(lines))
-        return len(lines)
+        count = 0
+
+        def lines() -> Iterator[str]:  # streamed: the cache may be larger than memory allows
+            nonlocal count
+            for key, value in self.items():
+                count += 1
+                yield canonical_json({"key": key, "value": value}) + "\n"
+
+        atomic_write(path, lines())
+        return count
 
     def import_(self, path: Path) -> int:
         """Load entries written by `export`; every line is checked first."""

@@ -9,12 +9,14 @@ not touched at all, so reruns change nothing on disk.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rewriter.errors import RewriterError
-from rewriter.regular import special_file
+from rewriter.regular import special_kind
 
 
 class UnsafePath(RewriterError):
@@ -32,33 +34,42 @@ _UMASK = _read_umask()
 
 
 def _mode_for(path: Path) -> int:
-    """The file's own mode when it exists, else what the umask gives a new file.
+    """The mode to give what replaces `path`, from one stat; UnsafePath for what must not be replaced.
 
-    mkstemp creates 0600, which would make every article unreadable to a web
-    server and turn a 0644 draft rewritten in place into 0600.
+    An existing file keeps its mode and a new one gets what the umask gives
+    (mkstemp's 0600 would make articles unreadable to a web server). A folder
+    is refused, and so is a FIFO or device: renaming over /dev/full would
+    replace the device itself.
     """
     try:
-        return path.stat().st_mode & 0o7777
+        mode = path.stat().st_mode
     except OSError:
         return 0o666 & ~_UMASK
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one rename; a link is followed, a FIFO or device refused."""
-    if path.is_symlink():  # write the file the link names, and keep the link
-        path = path.resolve()
-    if path.is_dir():
+    if stat.S_ISDIR(mode):
         raise UnsafePath(f"{path} is a folder; give a file name")
-    kind = special_file(path)
-    if kind is not None:  # renaming over /dev/full would replace the device itself
+    kind = special_kind(mode)
+    if kind is not None:
         raise UnsafePath(f"{path} is {kind}, not a regular file; it is not replaced")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return mode & 0o7777
+
+
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Replace `path` with `text` (a string, or pieces written as they come) in one rename.
+
+    A link is followed: the file it names is replaced and the link kept.
+    """
+    if path.is_symlink():
+        path = path.resolve()
     mode = _mode_for(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+            if isinstance(text, str):
+                out.write(text)
+            else:
+                out.writelines(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -23,6 +23,11 @@ def special_file(path: Path) -> str | None:
         mode = path.stat().st_mode
     except OSError:
         return None  # missing or unreadable: the reader says which
+    return special_kind(mode)
+
+
+def special_kind(mode: int) -> str | None:
+    """`a FIFO`, `a socket` or `a device` for such an `st_mode`; None for a file or folder."""
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
     return "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
