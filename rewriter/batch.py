@@ -312,7 +312,17 @@ def make_progress(stream: Any = None) -> LineProgress | RichProgress:
 
 def pending_items(sources: Iterable[str | Path], on_count: Callable[[int], None]) -> Iterator[Any]:
     """Every source's pending items in turn, each source opened only when reached."""
-    return itertools.chain.from_iterable(iter_source(s, on_count) for s in sources)
+    return itertools.chain.from_iterable(_guarded(s, on_count) for s in sources)
+
+
+def _guarded(source: str | Path, on_count: Callable[[int], None]) -> Iterator[Any]:
+    """One source's items; if its reader gives up midway, that is one failure of
+    this source, and the sources after it are still read."""
+    try:
+        yield from iter_source(source, on_count)
+    except Exception as exc:  # noqa: BLE001 - readers report item faults themselves; this is the last resort
+        reason = str(exc) if isinstance(exc, (RewriterError, OSError)) else unexpected(exc)
+        yield ItemFailure(str(source), InputError(f"reading stopped: {reason}", where=str(source)))
 
 
 @dataclass
@@ -442,9 +452,6 @@ class BatchJob:
             try:
                 pending = next(stream)
             except StopIteration:
-                return
-            except (RewriterError, OSError, ValueError, RecursionError) as exc:  # a reader gave up on its source
-                self.finish(ItemReport(id="?", source="?", status="failed", error=str(exc) or unexpected(exc)))
                 return
             budget[0] -= 1
             where = getattr(pending, "where", "?")
