@@ -90,12 +90,11 @@ class Facts:
 
     def thin(self, text: str, min_words: int) -> bool:
         """True when the text is a label, a word repeated, or the headline rather than prose."""
-        words = word_count(text)
         folded = fold(text)
-        distinct = len(set(folded.split()))
+        words = folded.split()
         return (
-            words < min_words
-            or distinct < _MIN_DISTINCT_SHARE * len(folded.split())
+            word_count(text) < min_words
+            or len(set(words)) < _MIN_DISTINCT_SHARE * len(words)
             or any(near(folded, h) for h in self._headlines)
         )
 
@@ -247,13 +246,11 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     overview = keep(answer.overview)
     paragraphs = []
     for paragraph in answer.what_happened:
-        if facts.thin(paragraph, _MIN_PARAGRAPH_WORDS):
-            dropped.append(paragraph)
-        elif kept := keep(paragraph):
-            if facts.thin(kept, _MIN_PARAGRAPH_WORDS):  # a stub left after dropping sentences
-                dropped.append(kept)
-            else:
-                paragraphs.append(kept)
+        kept = keep(paragraph)
+        if kept and facts.thin(kept, _MIN_PARAGRAPH_WORDS):  # a label, or a stub left after dropping
+            dropped.append(kept)
+        elif kept:
+            paragraphs.append(kept)
     bullets: list[str] = []
     for bullet in answer.impact:
         if (
