@@ -164,9 +164,11 @@ class FeedItem(BaseModel):
     @field_validator("externalId", mode="before")
     @classmethod
     def _external_id(cls, value: Any) -> str:
-        if value is None or isinstance(value, bool) or str(_scalar(value)).strip() == "":
-            raise ValueError("missing" if value in (None, "") else f"expected text or a number, got {value!r}")
-        return normalise_line(str(value))
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError("missing")
+        if isinstance(value, bool):
+            raise ValueError(f"expected text or a number, got {value!r}")
+        return normalise_line(str(_scalar(value)))
 
     @field_validator("category", mode="before")
     @classmethod
