@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "feeds" / "coindesk-rss-2023-03-13.xml"
+FIXTURE = ROOT / "tests" / "fixtures" / "coindesk-rss-2023-03-13.xml"
 HEADINGS = ("## Overview", "## What Happened")
 
 

@@ -17,10 +17,12 @@ from tests.fakeserver import FakeServer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED = ROOT.parent / "shared"
-RSS_FIXTURE = SHARED / "fixtures" / "feeds" / "coindesk-rss-2023-03-13.xml"
-SEED_ARTICLE = SHARED / "spec" / "seed-article.md"
-NEWS_API_ITEM = SHARED / "spec" / "coindesk-news-api-item.json"
+#: Copies of the project's shared fixtures (shared/fixtures, shared/spec), kept
+#: in the repository so the suite runs from a clone anywhere.
+FIXTURES = ROOT / "tests" / "fixtures"
+RSS_FIXTURE = FIXTURES / "coindesk-rss-2023-03-13.xml"
+SEED_ARTICLE = FIXTURES / "seed-article.md"
+NEWS_API_ITEM = FIXTURES / "coindesk-news-api-item.json"
 
 
 @pytest.fixture(autouse=True)

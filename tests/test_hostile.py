@@ -8,7 +8,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import SEED_ARTICLE, run_cli
 from tests.fakeserver import PLAIN_ANSWER, Reply
 
 HEAD = "---\ntitle: Exchange pauses withdrawals\npublishedAt: '2025-11-14T17:46:49.000Z'\n---\n"
@@ -316,7 +316,7 @@ def test_fields_of_the_wrong_shape_are_named_not_stringified(tmp_path, use_fake,
 def test_check_blocks_a_score_that_is_not_a_number():
     from rewriter.check import check_text
 
-    seed = (Path(__file__).resolve().parents[2] / "shared" / "spec" / "seed-article.md").read_text(encoding="utf-8")
+    seed = SEED_ARTICLE.read_text(encoding="utf-8")
     fixed = seed.replace("seizingâ€¦", "seizing…")
     text = fixed.replace("\nscore: ", "\nscore: .nan\nold_score: ", 1)
     codes = [(p.code, p.message) for p in check_text(text, "a.md").problems]
