@@ -131,12 +131,12 @@ class RecordingClient:
         self.endpoint = inner.endpoint
         self.attempts: list[tuple[bool, bool]] = []  # (valid, grounded)
 
-    async def complete(self, messages, parse, *, where):  # type: ignore[no-untyped-def]
+    async def complete(self, messages, parse, *, where, **options):  # type: ignore[no-untyped-def]
         from rewriter.model import InvalidAnswer
         from rewriter.review import review
 
         try:
-            done = await self.inner.complete(messages, parse, where=where)
+            done = await self.inner.complete(messages, parse, where=where, **options)
         except InvalidAnswer:
             self.attempts.append((False, False))
             raise

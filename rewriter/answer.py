@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -75,30 +76,68 @@ class RewriteAnswer(BaseModel):
         return value.strip().upper() if isinstance(value, str) else value
 
 
-def response_schema() -> dict[str, Any]:
+def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
     """JSON schema sent to the server; list limits stop a small model looping.
 
-    Strings carry no length bounds here: llama.cpp expands `maxLength` into one
-    grammar rule per character and its server crashes on the result. The
-    pydantic model enforces lengths instead.
+    Without `numerals` this is the portable schema (OpenAI's strict
+    `json_schema`): types and list lengths only. With them it is the schema
+    for a grammar-driven server (llama.cpp's `json_object` + `schema`), which
+    turns it into a decoding grammar, so a small model cannot write what the
+    review would only reject afterwards: every text is a sentence (a capital,
+    long enough, a full stop; no labels such as "POSITIVE" or `key_names`),
+    the only figures it can spell are `numerals`, the source's own (an
+    invented "$20 million" cannot even be generated), and the lists are
+    shorter, since a small model fills every place it is given and then
+    repeats itself. No `maxLength`: llama.cpp expands it into one grammar rule
+    per character and its server crashes on the result; the pydantic model
+    enforces the upper bounds instead.
     """
-    text = {"type": "string"}
+    if numerals is None:
+        overview = paragraph = bullet = {"type": "string"}
+        paragraphs, bullets = (_MIN_P, _MAX_P), (_MIN_B, _MAX_B)
+    else:
+        overview = _sentence_pattern(numerals, policy.DECODE_MIN_CHARS["overview"])
+        paragraph = _sentence_pattern(numerals, policy.DECODE_MIN_CHARS["paragraph"])
+        bullet = _sentence_pattern(numerals, policy.DECODE_MIN_CHARS["bullet"])
+        paragraphs, bullets = policy.DECODE_WHAT_HAPPENED_PARAGRAPHS, policy.DECODE_IMPACT_BULLETS
     return {
         "type": "object",
         "properties": {
-            "overview": text,
+            "overview": overview,
             "what_happened": {
-                "type": "array", "items": text, "minItems": _MIN_P, "maxItems": _MAX_P,
+                "type": "array", "items": paragraph, "minItems": paragraphs[0], "maxItems": paragraphs[1],
             },
             "impact": {
-                "type": "array", "items": text,
-                "minItems": _MIN_B, "maxItems": _MAX_B,
+                "type": "array", "items": bullet, "minItems": bullets[0], "maxItems": bullets[1],
             },
             "sentiment": {"type": "string", "enum": [s.value for s in Sentiment]},
         },
         "required": ["overview", "what_happened", "impact", "sentiment"],
         "additionalProperties": False,
     }  # fmt: skip
+
+
+#: What prose may hold besides the source's figures: no digits, no JSON quote
+#: or backslash (so the answer is always valid JSON), no control characters,
+#: and none of the marks a small model uses for labels and markup.
+_PROSE_CHAR = r'[^0-9"\\\x00-\x1f_{}<>|#*=]'
+
+
+def _sentence_pattern(numerals: Sequence[str], min_chars: int) -> dict[str, Any]:
+    """Prose of at least `min_chars` units: a capital, then a letter or space,
+    then units that are each a prose character or one of `numerals`, then a
+    full stop.
+
+    Written in the regex subset llama.cpp's converter accepts: plain groups,
+    `|`, `{n,}` and bracket classes (no `(?:`, no backslash escapes outside
+    brackets; a `.` or `,` inside a numeral goes in brackets). A pattern it
+    cannot convert would silently give no constraint at all (a test converts
+    this one with llama.cpp's own converter).
+    """
+    units = [_PROSE_CHAR]
+    for numeral in sorted(set(numerals), key=lambda n: (-len(n), n)):
+        units.append("".join(c if c.isdigit() else f"[{c}]" for c in numeral))
+    return {"type": "string", "pattern": f"^[A-Z][a-z ]({'|'.join(units)}){{{min_chars - 3},}}[.]$"}
 
 
 def parse_answer(content: str) -> RewriteAnswer:

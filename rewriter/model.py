@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -30,12 +30,19 @@ T = TypeVar("T")
 FORMATS = ("json_schema", "json_object_schema", "json_object")
 
 
-def format_payload(name: str) -> dict[str, Any]:
-    schema = response_schema()
+def format_payload(name: str, numerals: Sequence[str] = ()) -> dict[str, Any]:
+    """The `response_format` of one structured-output mode.
+
+    Only llama.cpp's `json_object` + schema gets the grammar-level schema
+    (prose lengths, the source's `numerals` as the only figures): OpenAI's
+    strict mode refuses keywords it does not support, so it gets the
+    portable one.
+    """
     if name == "json_schema":
+        schema = response_schema()
         return {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
     if name == "json_object_schema":
-        return {"type": "json_object", "schema": schema}
+        return {"type": "json_object", "schema": response_schema(numerals)}
     return {"type": "json_object"}
 
 
@@ -107,6 +114,8 @@ class ModelClient:
         self._client: Any = None
         self._lock = asyncio.Lock()
         self._format: str | None = None
+        #: True once the server accepted `_format` in this run.
+        self._confirmed = False
 
     # --- request building --------------------------------------------------
 
@@ -117,12 +126,13 @@ class ModelClient:
         start = FORMATS.index(self._format)
         return list(FORMATS[start:]) + list(FORMATS[:start])
 
-    def body(self, messages: list[dict[str, str]], fmt: str) -> dict[str, Any]:
+    def body(self, messages: list[dict[str, str]], fmt: str, numerals: Sequence[str] = ()) -> dict[str, Any]:
         return {
             "model": self.endpoint.model,
             "messages": messages,
-            "response_format": format_payload(fmt),
+            "response_format": format_payload(fmt, numerals),
             "temperature": policy.TEMPERATURE,
+            "seed": policy.SEED,
             "max_tokens": policy.MAX_TOKENS,
         }
 
@@ -137,18 +147,32 @@ class ModelClient:
         parse: Callable[[str], T],
         *,
         where: str,
+        numerals: Sequence[str] = (),
     ) -> Completion[T]:
         """The parsed answer to `messages`, from the cache or the server.
+
+        `numerals` are the figures the source spells; a grammar-driven server
+        is allowed no others (see `format_payload`).
 
         Raises InvalidAnswer when the content fails `parse`, ModelError for
         everything else (timeouts, HTTP errors, refusals, truncation), and
         CacheMiss in replay mode.
         """
         order = self._format_order()
+        requests: dict[str, tuple[dict[str, Any], str]] = {}
+
+        def request(fmt: str) -> tuple[dict[str, Any], str]:
+            """Body and cache key of one mode, built once: the key hashes the whole body."""
+            if fmt not in requests:
+                body = self.body(messages, fmt, numerals)
+                requests[fmt] = (body, self.key(body))
+            return requests[fmt]
+
         if self.cache.readable:
-            for fmt in order:
-                body = self.body(messages, fmt)
-                hit = self.cache.get(self.key(body))
+            # Once a mode has worked in this run, answers are recorded under it
+            # alone: one lookup per request instead of one per mode.
+            for fmt in order[:1] if self._confirmed else order:
+                hit = self.cache.get(request(fmt)[1])
                 if hit is not None and isinstance(hit.get("content"), str):
                     try:
                         parsed = parse(hit["content"])
@@ -156,11 +180,11 @@ class ModelClient:
                         continue  # recorded under an older schema; ask again
                     return Completion(hit["content"], parsed, True, hit.get("usage", {}), fmt)
         if self.cache.mode is CacheMode.REPLAY:
-            raise CacheMiss(self.key(self.body(messages, order[0])), where=where)
+            raise CacheMiss(request(order[0])[1], where=where)
 
         last_rejection: Exception | None = None
         for fmt in order:
-            body = self.body(messages, fmt)
+            body, key = request(fmt)
             try:
                 content, usage, latency = await self._send(body, where)
             except _FormatRejected as exc:
@@ -169,11 +193,12 @@ class ModelClient:
             if fmt != self._format:
                 self._format = fmt
                 self.cache.set_meta(f"format:{self.endpoint.server_id}", fmt)
+            self._confirmed = True
             try:
                 parsed = parse(content)
             except ValueError as exc:
                 raise InvalidAnswer(str(exc), content, usage) from None
-            self.cache.set(self.key(body), {"content": content, "usage": usage, "format": fmt})
+            self.cache.set(key, {"content": content, "usage": usage, "format": fmt})
             return Completion(content, parsed, False, usage, fmt, latency)
         raise ModelError(
             f"the server rejected every structured-output mode ({', '.join(order)}): {last_rejection}",

@@ -22,6 +22,19 @@ ANSWER_ATTEMPTS = 3
 MAX_TOKENS = 1024
 #: Sampling settings sent with every request (and part of the cache key).
 TEMPERATURE = 0.2
+#: A fixed sampling seed: the same request gets the same answer from a server
+#: that honours it (llama.cpp does), so prompt comparisons are not drowned in
+#: sampling noise and a recorded cache can be recorded again.
+SEED = 42
+#: Shortest text, in characters, a grammar-driven server may generate for
+#: each field (llama.cpp's `json_object` + schema). About 35, 12 and 6 words:
+#: long enough that a label cannot be produced.
+DECODE_MIN_CHARS = {"overview": 200, "paragraph": 80, "bullet": 40}
+#: List lengths a grammar-driven server may generate: inside the article's
+#: limits, and shorter, because a small model fills every place it is given
+#: and then repeats itself. One spare bullet can still be dropped.
+DECODE_WHAT_HAPPENED_PARAGRAPHS = (1, 2)
+DECODE_IMPACT_BULLETS = (3, 4)
 
 # --- the article ----------------------------------------------------------
 

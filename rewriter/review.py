@@ -85,6 +85,9 @@ class Facts:
 
     def __init__(self, *texts: str, instructions: str = "", headlines: tuple[str, ...] = ()) -> None:
         self.values = sorted({f.value for text in texts for f in figures(text)})
+        #: The figures as the source spells them ("15", "1.5", "15,000,000"):
+        #: the only ones a grammar-driven server is allowed to generate.
+        self.numerals = tuple(sorted({m.group("num") for text in texts for m in _NUMBER.finditer(text)}))
         self._instructions = _instruction_sentences(instructions)
         self._headlines = [h for h in map(fold, headlines) if h]
 
@@ -129,7 +132,7 @@ def _instruction_sentences(instructions: str) -> NearCopies:
 class Problem:
     """One editorial fault in an answer, phrased for the re-ask and the warnings."""
 
-    kind: str  # "ungrounded" | "copied" | "thin" | "duplicate" | "length"
+    kind: str  # "ungrounded" | "copied" | "thin" | "duplicate" | "repeated" | "length"
     field: str
     message: str
     blocking: bool = True
@@ -173,6 +176,10 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             )
     for i, j in duplicate_bullets(answer.impact):
         problems.append(Problem("duplicate", f"impact[{j}]", f"impact[{j}] repeats impact[{i}]"))
+    for name in repeated_sentences(answer):
+        problems.append(
+            Problem("repeated", name, f"{name} repeats a sentence written earlier in the answer; say something new")
+        )
     words = word_count(answer.overview)
     if not _MIN_OVERVIEW_WORDS_AFTER_DROP <= words <= _MAX_OVERVIEW_WORDS * 3 // 2:
         problems.append(
@@ -186,6 +193,29 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             )
         )  # fmt: skip
     return problems
+
+
+def repeated_sentences(answer: RewriteAnswer) -> list[str]:
+    """Fields with a sentence that (nearly) repeats an earlier sentence of the answer.
+
+    A small model pads the later sections with the overview's sentences, or
+    one paragraph with another's. Whole bullets repeating each other are the
+    duplicate rule's; here a bullet is compared with the prose above it.
+    """
+    prose: list[str] = []  # folded sentences of the overview and paragraphs so far
+    repeated = []
+    for name, text in _fields(answer):
+        folded = [fold(s) for s in sentences(text)]
+        if any(_repeats(f, prose + folded[:n]) for n, f in enumerate(folded)):
+            repeated.append(name)
+        if not name.startswith("impact"):
+            prose += folded
+    return repeated
+
+
+def _repeats(folded: str, earlier: list[str]) -> bool:
+    """True when a folded sentence, long enough to matter, nearly equals an earlier one."""
+    return len(folded.split()) >= _MIN_COPIED_WORDS and any(near(folded, e) for e in earlier)
 
 
 def _prose(answer: RewriteAnswer) -> list[tuple[str, str, int]]:
@@ -230,17 +260,25 @@ class Pruned:
 
 
 def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
-    """Remove sentences that carry unsupported figures, repeated bullets and labels.
+    """Remove sentences that carry unsupported figures or repeat earlier ones, repeated bullets and labels.
 
     Returns None when what is left would break a section's limits, so the
     caller falls back to a draft with warnings instead.
     """
     dropped: list[str] = []
+    written: list[str] = []  # folded prose sentences kept so far, to drop later repeats of them
+
+    def repeats(sentence: str) -> bool:
+        return _repeats(fold(sentence), written)
 
     def keep(text: str) -> str:
         kept = []
         for sentence in sentences(text):
-            (dropped.append(sentence) if facts.rejects(sentence) else kept.append(sentence))
+            if facts.rejects(sentence) or repeats(sentence):
+                dropped.append(sentence)
+            else:
+                kept.append(sentence)
+                written.append(fold(sentence))
         return " ".join(kept)
 
     overview = keep(answer.overview)
@@ -255,7 +293,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     for bullet in answer.impact:
         if (
             facts.thin(bullet, _MIN_BULLET_WORDS)
-            or any(facts.rejects(s) for s in sentences(bullet))
+            or any(facts.rejects(s) or repeats(s) for s in sentences(bullet))
             or any(fold(bullet) == fold(b) for b in bullets)
         ):
             dropped.append(bullet)

