@@ -54,20 +54,21 @@ _MIN_OVERVIEW_WORDS, _MAX_OVERVIEW_WORDS = policy.OVERVIEW_WORDS
 
 @dataclass(frozen=True)
 class Figure:
-    """A number as written (`$15M`) and its value (15000000.0)."""
+    """A number as written (`$15M`), its value (15000000.0) and its digits (`15`)."""
 
     text: str
     value: float
+    numeral: str = ""
 
 
 def figures(text: str) -> list[Figure]:
     """Every number in the text, with magnitude words folded in."""
     found = []
     for match in _NUMBER.finditer(text):
-        value = float(match.group("num").replace(",", ""))
+        numeral = match.group("num")
         unit = (match.group("word") or match.group("letter") or "").lower()
-        value *= _MULTIPLIERS.get(unit, 1)
-        found.append(Figure(match.group(0).strip(), value))
+        value = float(numeral.replace(",", "")) * _MULTIPLIERS.get(unit, 1)
+        found.append(Figure(match.group(0).strip(), value, numeral))
     return found
 
 
@@ -84,10 +85,11 @@ class Facts:
     """
 
     def __init__(self, *texts: str, instructions: str = "", headlines: tuple[str, ...] = ()) -> None:
-        self.values = sorted({f.value for text in texts for f in figures(text)})
+        found = [f for text in texts for f in figures(text)]
+        self.values = sorted({f.value for f in found})
         #: The figures as the source spells them ("15", "1.5", "15,000,000"):
         #: the only ones a grammar-driven server is allowed to generate.
-        self.numerals = tuple(sorted({m.group("num") for text in texts for m in _NUMBER.finditer(text)}))
+        self.numerals = tuple(sorted({f.numeral for f in found}))
         self._instructions = _instruction_sentences(instructions)
         self._headlines = [h for h in map(fold, headlines) if h]
 
