@@ -102,7 +102,8 @@ def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
         paragraphs, bullets = policy.DECODE_WHAT_HAPPENED_PARAGRAPHS, policy.DECODE_IMPACT_BULLETS
     return {
         "type": "object",
-        "properties": {
+        "properties": {  # sentiment first: a small model otherwise writes it into the prose
+            "sentiment": {"type": "string", "enum": [s.value for s in Sentiment]},
             "overview": overview,
             "what_happened": {
                 "type": "array", "items": paragraph, "minItems": paragraphs[0], "maxItems": paragraphs[1],
@@ -110,17 +111,17 @@ def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
             "impact": {
                 "type": "array", "items": bullet, "minItems": bullets[0], "maxItems": bullets[1],
             },
-            "sentiment": {"type": "string", "enum": [s.value for s in Sentiment]},
         },
-        "required": ["overview", "what_happened", "impact", "sentiment"],
+        "required": ["sentiment", "overview", "what_happened", "impact"],
         "additionalProperties": False,
     }  # fmt: skip
 
 
 #: What prose may hold besides the source's figures: no digits, no JSON quote
 #: or backslash (so the answer is always valid JSON), no control characters,
-#: and none of the marks a small model uses for labels and markup.
-_PROSE_CHAR = r'[^0-9"\\\x00-\x1f_{}<>|#*=]'
+#: and none of the marks a small model uses for labels, lists and markup
+#: ("Sentiment: POSITIVE", "]]]]", `key_names`).
+_PROSE_CHAR = r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]'
 
 
 def _sentence_pattern(numerals: Sequence[str], min_chars: int) -> dict[str, Any]:

@@ -27,9 +27,10 @@ TEMPERATURE = 0.2
 #: sampling noise and a recorded cache can be recorded again.
 SEED = 42
 #: Shortest text, in characters, a grammar-driven server may generate for
-#: each field (llama.cpp's `json_object` + schema). About 35, 12 and 6 words:
-#: long enough that a label cannot be produced.
-DECODE_MIN_CHARS = {"overview": 200, "paragraph": 80, "bullet": 40}
+#: each field (llama.cpp's `json_object` + schema): enough to rule out a bare
+#: label, and no more, because a small model held to a longer minimum when it
+#: wants to stop fills the rest with a loop ("13 March 2023, 13 March 2023, ...").
+DECODE_MIN_CHARS = {"overview": 100, "paragraph": 30, "bullet": 20}
 #: List lengths a grammar-driven server may generate: inside the article's
 #: limits, and shorter, because a small model fills every place it is given
 #: and then repeats itself. One spare bullet can still be dropped.

@@ -35,6 +35,8 @@ BULLETS = [
     "Regulators may tighten rules for exchanges.",
     "Investors face more compliance checks.",
 ]
+#: The packaged prompt's version: a good article was written with it.
+VERSION = load_prompt().version
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<code>RW\d{3}) (?P<message>.+)$")
 
 
@@ -54,7 +56,7 @@ def article(body: str | None = None, **front_matter: Any) -> str:
         "sentiment": "NEGATIVE",
         "score": 0,
         "draft": False,
-        "ai": {"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": 1},
+        "ai": {"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": VERSION},
     }
     values.update(front_matter)
     if body is None:
@@ -82,29 +84,37 @@ def parse_output(stdout: str) -> tuple[list[dict[str, str]], str]:
 
 
 def repaired_seed(tmp_path: Path) -> Path:
+    """The seed with its mojibake repaired, rewritten with the current prompt version."""
     repaired = tmp_path / "repaired.md"
     text = SEED_ARTICLE.read_text(encoding="utf-8")
-    repaired.write_text(text.replace("seizingâ€¦", "seizing…"), encoding="utf-8")
+    text = text.replace("seizingâ€¦", "seizing…").replace("  version: 1\n", f"  version: {VERSION}\n")
+    repaired.write_text(text, encoding="utf-8")
     return repaired
 
 
 # --- the seed article (spec/seed-article.md) ----------------------------------
 
 
-def test_seed_article_is_blocked_for_its_mojibake_description_only(tmp_path):
+def test_seed_article_is_blocked_for_its_mojibake_description_and_old_prompt_only(tmp_path):
     seed = tmp_path / "seed-article.md"
     shutil.copy(SEED_ARTICLE, seed)
     result = run_cli("check", str(seed))
     assert result.returncode == 1, result.stderr
     found, summary = parse_output(result.stdout)
-    description_line = line_of(seed.read_text(encoding="utf-8"), "description:")
+    text = seed.read_text(encoding="utf-8")
     assert found == [
         {
             "path": str(seed),
-            "line": str(description_line),
+            "line": str(line_of(text, "description:")),
             "code": "RW012",
             "message": "'description' has mojibake: 'seizingâ€¦' should read 'seizing…'",
-        }
+        },
+        {  # the seed was written with prompt version 1; the packaged prompt is newer
+            "path": str(seed),
+            "line": str(line_of(text, "  version:")),
+            "code": "RW005",
+            "message": f"stale: ai.version is 1, the current prompt version is {VERSION}; rewrite it",
+        },
     ]
     assert summary == "1 article checked: 1 blocked, 0 passed, 0 skipped"
     assert "RW007" not in result.stdout  # 178 characters only because of the mojibake
@@ -114,7 +124,8 @@ def test_seed_article_from_the_spec_folder_is_blocked():
     result = run_cli("check", str(SEED_ARTICLE))
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == f"{SEED_ARTICLE}:3: RW012 'description' has mojibake: 'seizingâ€¦' should read 'seizing…'"
-    assert len(result.stdout.splitlines()) == 2
+    assert "RW005 stale: ai.version is 1" in result.stdout.splitlines()[1]
+    assert len(result.stdout.splitlines()) == 3
 
 
 def test_repaired_seed_article_passes_with_no_problem(tmp_path):
@@ -131,7 +142,7 @@ def test_folder_is_searched_for_markdown_and_summarised(tmp_path):
     content = tmp_path / "content"
     (content / "2025" / "11").mkdir(parents=True)
     (content / "good.md").write_text(article(), encoding="utf-8")
-    bad = article(ai={"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": 1, "warnings": ["w"]})
+    bad = article(ai={"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": VERSION, "warnings": ["w"]})
     (content / "2025" / "11" / "bad.md").write_text(bad, encoding="utf-8")
     (content / "draft.md").write_text(article(draft=True, title="{{ title }}"), encoding="utf-8")
     (content / "notes.txt").write_text("not an article", encoding="utf-8")
@@ -165,7 +176,13 @@ def test_json_format_gives_the_same_for_ci(tmp_path):
             "line": 3,
             "code": "RW012",
             "message": "'description' has mojibake: 'seizingâ€¦' should read 'seizing…'",
-        }
+        },
+        {
+            "path": "seed.md",
+            "line": line_of(SEED_ARTICLE.read_text(encoding="utf-8"), "  version:"),
+            "code": "RW005",
+            "message": f"stale: ai.version is 1, the current prompt version is {VERSION}; rewrite it",
+        },
     ]
     assert report["articles"] == [
         {"path": "repaired.md", "status": "passed"},
@@ -198,14 +215,14 @@ def test_help_lists_the_command_and_its_options():
 def test_stale_article_is_blocked_against_the_prompt_profile(tmp_path):
     prompts = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts" / "rewrite", prompts)
-    (prompts / "profile.yaml").write_text("version: 2\nimpact_heading: Why it matters\n", encoding="utf-8")
+    (prompts / "profile.yaml").write_text(f"version: {VERSION + 1}\nimpact_heading: Why it matters\n", encoding="utf-8")
     path = tmp_path / "a.md"
     path.write_text(article(), encoding="utf-8")
     result = run_cli("check", "--prompts", str(prompts), str(path))
     assert result.returncode == 1
     text = path.read_text(encoding="utf-8")
     assert (
-        f"{path}:{line_of(text, 'version:')}: RW005 stale: ai.version is 1, the current prompt version is 2; rewrite it"
+        f"{path}:{line_of(text, 'version:')}: RW005 stale: ai.version is {VERSION}, the current prompt version is {VERSION + 1}; rewrite it"
         in result.stdout.splitlines()
     )
     assert f"RW009 heading '## Why it matters' is missing" in result.stdout
@@ -292,7 +309,7 @@ def test_cover_image_is_optional_and_kept_with_urls():
 
 
 def test_missing_ai_key_points_at_ai():
-    text = article(ai={"rewritten": True, "version": 1})
+    text = article(ai={"rewritten": True, "version": VERSION})
     assert problems(text) == [(line_of(text, "ai:"), "RW002")]
 
 
@@ -308,7 +325,7 @@ def test_missing_ai_key_points_at_ai():
         ({"sentiment": "ANGRY"}, "sentiment"),
         ({"source": "CoinDesk"}, "source"),
         ({"title": ""}, "title"),
-        ({"ai": {"rewritten": "yes!", "expandedAt": "2025-11-14T18:34:59.322Z", "version": 1}}, "rewritten"),
+        ({"ai": {"rewritten": "yes!", "expandedAt": "2025-11-14T18:34:59.322Z", "version": VERSION}}, "rewritten"),
         ({"ai": {"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": "1"}}, "version"),
     ],
 )
@@ -325,7 +342,7 @@ def test_unquoted_timestamp_is_a_wrong_type():
 
 
 def test_not_rewritten_is_blocked():
-    text = article(ai={"rewritten": False, "expandedAt": "2025-11-14T18:34:59.322Z", "version": 1})
+    text = article(ai={"rewritten": False, "expandedAt": "2025-11-14T18:34:59.322Z", "version": VERSION})
     assert problems(text) == [(line_of(text, "rewritten:"), "RW004")]
 
 
@@ -355,7 +372,7 @@ def test_times_must_be_iso_8601_utc(value, ok):
 
 
 def test_expanded_at_is_checked_inside_ai():
-    text = article(ai={"rewritten": True, "expandedAt": "14/11/2025", "version": 1})
+    text = article(ai={"rewritten": True, "expandedAt": "14/11/2025", "version": VERSION})
     assert problems(text) == [(line_of(text, "expandedAt:"), "RW006")]
 
 
@@ -556,12 +573,12 @@ def test_ai_talk_in_the_title_is_blocked():
 
 
 def test_warnings_block_the_article():
-    text = article(ai={"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": 1, "warnings": ["x"]})
+    text = article(ai={"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": VERSION, "warnings": ["x"]})
     assert problems(text) == [(line_of(text, "warnings:"), "RW016")]
 
 
 def test_extra_keys_are_allowed():
-    text = article(ai={"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": 1, "model": "m",
+    text = article(ai={"rewritten": True, "expandedAt": "2025-11-14T18:34:59.322Z", "version": VERSION, "model": "m",
                        "sourceHash": "0123456789abcdef"}, slug="doj")  # fmt: skip
     assert problems(text) == []
 

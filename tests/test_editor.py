@@ -8,6 +8,7 @@ from pathlib import Path
 
 import frontmatter
 
+from rewriter.prompts import load_prompt
 from rewriter.render import FRONT_MATTER_ORDER
 from tests.conftest import EXAMPLES, run_cli
 from tests.fakeserver import GOOD_ANSWER, Reply
@@ -32,7 +33,7 @@ def test_rewrite_writes_the_spec_article(tmp_path, use_fake):
     post = frontmatter.loads(text)
     keys = list(post.metadata)
     assert keys == [k for k in FRONT_MATTER_ORDER if k in keys]
-    assert post["ai"]["rewritten"] is True and post["ai"]["version"] == 1
+    assert post["ai"]["rewritten"] is True and post["ai"]["version"] == load_prompt().version
     assert post["updatedAt"] == post["ai"]["expandedAt"]
     assert post["ai"]["sourceHash"] and post["ai"]["model"] == "fake-model"
     assert post["externalId"] == "54398936" and post["sentiment"] == "NEGATIVE"

@@ -151,6 +151,8 @@ def test_a_grammar_server_may_only_spell_the_sources_figures_in_prose(tmp_path):
         "The DOJ won cases in 2023 and seized more funds.",
         "POSITIVE: the case may lift confidence in markets.",  # a label
         "impact_on_market: the case may lift confidence.",
+        "Sentiment: POSITIVE, NEGATIVE, NEUTRAL, POSITIVE.",  # the key written into the prose
+        "Impacted Banking Systems]]]]]]]]]]]]]]]]]].",
         "Authorities collected another batch of proceeds",  # no full stop
         'Authorities said "more" would follow in time.',  # a quote would need JSON escaping
         "Short one.",
@@ -175,4 +177,4 @@ def test_llama_cpp_converts_the_grammar_schema_it_is_sent():
     flat = converter.format_grammar().replace('" "', "")  # "1" "5" -> "15": literals as one
     for numeral in ('"1" [.] "5"', '"15" [,] "000" [,] "000"', '"2023"', '"13"'):
         assert numeral in flat
-    assert r'[^0-9"\\\x00-\x1f_{}<>|#*=]' in flat and "[A-Z]" in flat
+    assert r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]' in flat and "[A-Z]" in flat
