@@ -88,17 +88,17 @@ def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
     the only figures it can spell are `numerals`, the source's own (an
     invented "$20 million" cannot even be generated), and the lists are
     shorter, since a small model fills every place it is given and then
-    repeats itself. No `maxLength`: llama.cpp expands it into one grammar rule
-    per character and its server crashes on the result; the pydantic model
-    enforces the upper bounds instead.
+    repeats itself. The upper bounds are a few hundred characters: llama.cpp
+    expands a bounded repetition into one nested rule per character, and a
+    `maxLength` of the answer's own 1,500 crashed its server.
     """
     if numerals is None:
         overview = paragraph = bullet = {"type": "string"}
         paragraphs, bullets = (_MIN_P, _MAX_P), (_MIN_B, _MAX_B)
     else:
-        overview = _sentence_pattern(numerals, policy.DECODE_MIN_CHARS["overview"])
-        paragraph = _sentence_pattern(numerals, policy.DECODE_MIN_CHARS["paragraph"])
-        bullet = _sentence_pattern(numerals, policy.DECODE_MIN_CHARS["bullet"])
+        overview = _sentence_pattern(numerals, *policy.DECODE_CHARS["overview"])
+        paragraph = _sentence_pattern(numerals, *policy.DECODE_CHARS["paragraph"])
+        bullet = _sentence_pattern(numerals, *policy.DECODE_CHARS["bullet"])
         paragraphs, bullets = policy.DECODE_WHAT_HAPPENED_PARAGRAPHS, policy.DECODE_IMPACT_BULLETS
     return {
         "type": "object",
@@ -124,10 +124,10 @@ def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
 _PROSE_CHAR = r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]'
 
 
-def _sentence_pattern(numerals: Sequence[str], min_chars: int) -> dict[str, Any]:
-    """Prose of at least `min_chars` units: a capital, then a letter or space,
-    then units that are each a prose character or one of `numerals`, then a
-    full stop.
+def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -> dict[str, Any]:
+    """Prose of `min_chars` to `max_chars` units: a capital, then a letter or
+    space, then units that are each a prose character or one of `numerals`,
+    then a full stop.
 
     Written in the regex subset llama.cpp's converter accepts: plain groups,
     `|`, `{n,}` and bracket classes (no `(?:`, no backslash escapes outside
@@ -138,7 +138,7 @@ def _sentence_pattern(numerals: Sequence[str], min_chars: int) -> dict[str, Any]
     units = [_PROSE_CHAR]
     for numeral in sorted(set(numerals), key=lambda n: (-len(n), n)):
         units.append("".join(c if c.isdigit() else f"[{c}]" for c in numeral))
-    return {"type": "string", "pattern": f"^[A-Z][a-z ]({'|'.join(units)}){{{min_chars - 3},}}[.]$"}
+    return {"type": "string", "pattern": f"^[A-Z][a-z ]({'|'.join(units)}){{{min_chars - 3},{max_chars - 3}}}[.]$"}
 
 
 def parse_answer(content: str) -> RewriteAnswer:

@@ -26,11 +26,13 @@ TEMPERATURE = 0.2
 #: that honours it (llama.cpp does), so prompt comparisons are not drowned in
 #: sampling noise and a recorded cache can be recorded again.
 SEED = 42
-#: Shortest text, in characters, a grammar-driven server may generate for
-#: each field (llama.cpp's `json_object` + schema): enough to rule out a bare
-#: label, and no more, because a small model held to a longer minimum when it
-#: wants to stop fills the rest with a loop ("13 March 2023, 13 March 2023, ...").
-DECODE_MIN_CHARS = {"overview": 100, "paragraph": 30, "bullet": 20}
+#: Shortest and longest text, in characters, a grammar-driven server may
+#: generate for each field (llama.cpp's `json_object` + schema). The minimum
+#: rules out a bare label, and is no higher because a small model held to a
+#: longer one when it wants to stop fills the rest with a loop. The maximum
+#: ends a loop ("13 March 2023, 13 March 2023, ...") with a full stop, so it
+#: becomes a reviewable answer instead of one cut off at `MAX_TOKENS`.
+DECODE_CHARS = {"overview": (100, 600), "paragraph": (30, 400), "bullet": (20, 250)}
 #: List lengths a grammar-driven server may generate: inside the article's
 #: limits, and shorter, because a small model fills every place it is given
 #: and then repeats itself. One spare bullet can still be dropped.

@@ -153,6 +153,7 @@ def test_a_grammar_server_may_only_spell_the_sources_figures_in_prose(tmp_path):
         "impact_on_market: the case may lift confidence.",
         "Sentiment: POSITIVE, NEGATIVE, NEUTRAL, POSITIVE.",  # the key written into the prose
         "Impacted Banking Systems]]]]]]]]]]]]]]]]]].",
+        "Markets " + "moved on the news, " * 20 + "again.",  # a loop, past the bullet's 250 characters
         "Authorities collected another batch of proceeds",  # no full stop
         'Authorities said "more" would follow in time.',  # a quote would need JSON escaping
         "Short one.",
