@@ -122,23 +122,30 @@ def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
 #: and none of the marks a small model uses for labels, lists and markup
 #: ("Sentiment: POSITIVE", "]]]]", `key_names`).
 _PROSE_CHAR = r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]'
+#: What may follow a figure: a prose character that cannot glue it to the next
+#: figure ("13" "03" "2023" -> "13032023", "13" "." "2021" -> "13.2021");
+#: a full stop or comma only before a space.
+_AFTER_FIGURE = r'([^0-9"\\\x00-\x1f_{}<>|#*=:\[\].,]|[.,][ ])'
 
 
 def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -> dict[str, Any]:
     """Prose of `min_chars` to `max_chars` units: a capital, then a letter or
-    space, then units that are each a prose character or one of `numerals`,
-    then a full stop.
+    space, then units that are each a prose character or one of `numerals`
+    (never two figures run together), then a full stop.
 
     Written in the regex subset llama.cpp's converter accepts: plain groups,
-    `|`, `{n,}` and bracket classes (no `(?:`, no backslash escapes outside
+    `|`, `{m,n}` and bracket classes (no `(?:`, no backslash escapes outside
     brackets; a `.` or `,` inside a numeral goes in brackets). A pattern it
     cannot convert would silently give no constraint at all (a test converts
     this one with llama.cpp's own converter).
     """
-    units = [_PROSE_CHAR]
-    for numeral in sorted(set(numerals), key=lambda n: (-len(n), n)):
-        units.append("".join(c if c.isdigit() else f"[{c}]" for c in numeral))
-    return {"type": "string", "pattern": f"^[A-Z][a-z ]({'|'.join(units)}){{{min_chars - 3},{max_chars - 3}}}[.]$"}
+    spelled = ["".join(c if c.isdigit() else f"[{c}]" for c in n) for n in sorted(set(numerals), key=lambda n: (-len(n), n))]
+    if not spelled:
+        unit, last = _PROSE_CHAR, ""
+    else:
+        figure = f"({'|'.join(spelled)})"
+        unit, last = f"{_PROSE_CHAR}|{figure}{_AFTER_FIGURE}", f"{figure}?"
+    return {"type": "string", "pattern": f"^[A-Z][a-z ]({unit}){{{min_chars - 3},{max_chars - 3}}}{last}[.]$"}
 
 
 def parse_answer(content: str) -> RewriteAnswer:

@@ -146,9 +146,12 @@ def test_a_grammar_server_may_only_spell_the_sources_figures_in_prose(tmp_path):
     overview, bullet = re.compile(schema["overview"]["pattern"]), re.compile(schema["impact"]["items"]["pattern"])
     assert overview.match(GOOD_ANSWER["overview"])  # its figures ($15 million) are the source's
     assert bullet.match("Authorities collected another $15 million in proceeds.")
+    assert bullet.match("On 14 November 2025, officials said they had seized $15M.")  # the date may be cited
     for bad in (
         "Authorities traced a $20 million transaction.",  # a figure the source does not have
         "The DOJ won cases in 2023 and seized more funds.",
+        "The DOJ seized another $1515 million in proceeds.",  # two of the source's figures run together
+        "The DOJ seized another $15.15 million in proceeds.",
         "POSITIVE: the case may lift confidence in markets.",  # a label
         "impact_on_market: the case may lift confidence.",
         "Sentiment: POSITIVE, NEGATIVE, NEUTRAL, POSITIVE.",  # the key written into the prose
