@@ -117,21 +117,30 @@ def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-#: What prose may hold besides the source's figures: no digits, no JSON quote
-#: or backslash (so the answer is always valid JSON), no control characters,
-#: and none of the marks a small model uses for labels, lists and markup
-#: ("Sentiment: POSITIVE", "]]]]", `key_names`).
-_PROSE_CHAR = r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]'
+#: What prose may not hold besides the source's figures (as the inside of a
+#: bracket class): no digits, no JSON quote or backslash (so the answer is
+#: always valid JSON), no control characters, and none of the marks a small
+#: model uses for labels, lists and markup ("Sentiment: POSITIVE", "]]]]",
+#: `key_names`).
+_NOT_PROSE = r'0-9"\\\x00-\x1f_{}<>|#*=:\[\]'
+_PROSE_CHAR = f"[^{_NOT_PROSE}]"
 #: What may follow a figure: a prose character that cannot glue it to the next
 #: figure ("13" "03" "2023" -> "13032023", "13" "." "2021" -> "13.2021");
 #: a full stop or comma only before a space.
-_AFTER_FIGURE = r'([^0-9"\\\x00-\x1f_{}<>|#*=:\[\].,]|[.,][ ])'
+_AFTER_FIGURE = f"([^{_NOT_PROSE}.,]|[.,][ ])"
+#: How prose opens: not with a lower-case letter, a space or punctuation, and
+#: not with two capitals ("POSITIVE", "IMPACT"); a script without case
+#: (Chinese, a custom prompt's language) opens as it likes. (llama.cpp's
+#: grammar knows no `\s`: white space is a space, the rest is in `_NOT_PROSE`.)
+_OPENING = f"[^a-z .,;!?'{_NOT_PROSE}][^A-Z {_NOT_PROSE}]"
+#: How prose ends: a full stop (or the full stop of a script such as Chinese).
+_END = "[.!?。！？]"
 
 
 def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -> dict[str, Any]:
-    """Prose of `min_chars` to `max_chars` units: a capital, then a letter or
-    space, then units that are each a prose character or one of `numerals`
-    (never two figures run together), then a full stop.
+    """Prose of `min_chars` to `max_chars` units: an opening (see `_OPENING`),
+    then units that are each a prose character or one of `numerals` (never
+    two figures run together), then a full stop (`_END`).
 
     Written in the regex subset llama.cpp's converter accepts: plain groups,
     `|`, `{m,n}` and bracket classes (no `(?:`, no backslash escapes outside
@@ -145,7 +154,7 @@ def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -
     else:
         figure = f"({'|'.join(spelled)})"
         unit, last = f"{_PROSE_CHAR}|{figure}{_AFTER_FIGURE}", f"{figure}?"
-    return {"type": "string", "pattern": f"^[A-Z][a-z ]({unit}){{{min_chars - 3},{max_chars - 3}}}{last}[.]$"}
+    return {"type": "string", "pattern": f"^{_OPENING}({unit}){{{min_chars - 3},{max_chars - 3}}}{last}{_END}$"}
 
 
 def parse_answer(content: str) -> RewriteAnswer:

@@ -147,6 +147,7 @@ def test_a_grammar_server_may_only_spell_the_sources_figures_in_prose(tmp_path):
     assert overview.match(GOOD_ANSWER["overview"])  # its figures ($15 million) are the source's
     assert bullet.match("Authorities collected another $15 million in proceeds.")
     assert bullet.match("On 14 November 2025, officials said they had seized $15M.")  # the date may be cited
+    assert bullet.match("美国司法部表示，已没收与朝鲜有关的加密货币。")  # a custom prompt's language
     for bad in (
         "Authorities traced a $20 million transaction.",  # a figure the source does not have
         "The DOJ won cases in 2023 and seized more funds.",
@@ -160,6 +161,8 @@ def test_a_grammar_server_may_only_spell_the_sources_figures_in_prose(tmp_path):
         "Authorities collected another batch of proceeds",  # no full stop
         'Authorities said "more" would follow in time.',  # a quote would need JSON escaping
         "Short one.",
+        "the case may lift confidence in the markets.",  # prose opens with a capital
+        "US prosecutors may seize more in the months ahead.",  # two capitals open a label, not prose
     ):
         assert not bullet.match(bad), bad
 
@@ -181,4 +184,4 @@ def test_llama_cpp_converts_the_grammar_schema_it_is_sent():
     flat = converter.format_grammar().replace('" "', "")  # "1" "5" -> "15": literals as one
     for numeral in ('"1" [.] "5"', '"15" [,] "000" [,] "000"', '"2023"', '"13"'):
         assert numeral in flat
-    assert r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]' in flat and "[A-Z]" in flat
+    assert r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]' in flat and "[^A-Z " in flat and "\\s" not in flat
