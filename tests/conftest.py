@@ -25,6 +25,15 @@ SEED_ARTICLE = FIXTURES / "seed-article.md"
 NEWS_API_ITEM = FIXTURES / "coindesk-news-api-item.json"
 
 
+def repaired_seed_text() -> str:
+    """The seed article as it should be published: its mojibake repaired and
+    rewritten with the packaged prompt's version (it was written with 1)."""
+    from rewriter.prompts import load_prompt
+
+    text = SEED_ARTICLE.read_text(encoding="utf-8").replace("seizingâ€¦", "seizing…")
+    return text.replace("  version: 1\n", f"  version: {load_prompt().version}\n")
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):

@@ -22,7 +22,7 @@ from rewriter.check import RULES, check_text, key_lines, valid_utc_time
 from rewriter.similarity import repeated_pairs as repeated_bullets
 from rewriter.prompts import load_prompt
 from rewriter.render import describe, render_body, render_document
-from tests.conftest import ROOT, SEED_ARTICLE, run_cli
+from tests.conftest import ROOT, SEED_ARTICLE, repaired_seed_text, run_cli
 
 OVERVIEW = (
     "The U.S. Department of Justice has secured several criminal convictions tied to North Korea's "
@@ -84,11 +84,8 @@ def parse_output(stdout: str) -> tuple[list[dict[str, str]], str]:
 
 
 def repaired_seed(tmp_path: Path) -> Path:
-    """The seed with its mojibake repaired, rewritten with the current prompt version."""
     repaired = tmp_path / "repaired.md"
-    text = SEED_ARTICLE.read_text(encoding="utf-8")
-    text = text.replace("seizingâ€¦", "seizing…").replace("  version: 1\n", f"  version: {VERSION}\n")
-    repaired.write_text(text, encoding="utf-8")
+    repaired.write_text(repaired_seed_text(), encoding="utf-8")
     return repaired
 
 

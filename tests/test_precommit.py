@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rewriter.prompts import load_prompt
-from tests.conftest import ROOT, SEED_ARTICLE
+from tests.conftest import ROOT, SEED_ARTICLE, repaired_seed_text
 
 pytest.importorskip("pre_commit", reason="the pre-commit framework is not installed (pip install -e '.[dev]')")
 
@@ -97,10 +96,7 @@ def test_hook_blocks_the_seed_article_at_commit(site: Path, hook_env: dict[str, 
 
 
 def test_hook_lets_a_good_article_through(site: Path, hook_env: dict[str, str]):
-    version = load_prompt().version  # the seed was written with prompt version 1
-    good = SEED_ARTICLE.read_text(encoding="utf-8").replace("seizingâ€¦", "seizing…")
-    good = good.replace("  version: 1\n", f"  version: {version}\n")
-    result = commit(site, hook_env, "seed-article.md", good)
+    result = commit(site, hook_env, "seed-article.md", repaired_seed_text())
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "rewriter check (pre-publish)" in output and "Passed" in output
