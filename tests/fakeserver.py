@@ -129,6 +129,10 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm the
+            # body waits for the client's delayed ACK (~40 ms a request), a
+            # stall no real server has (uvicorn and llama.cpp set TCP_NODELAY).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass
