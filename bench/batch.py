@@ -14,7 +14,7 @@ taken on (a) a rerun into the same folder (every article already current)
 and (b) a run into a fresh folder with every response served from the cache,
 start-up included.
 
-    python bench/batch.py [--items 1000] [--items-c1 50] [--rerun-items 5000] [--latency 0.2]
+    python bench/batch.py [--items 1000] [--items-c1 50] [--rerun-items 5000] [--latency 0.2] [--concurrency 1 8 32]
 """
 
 from __future__ import annotations
@@ -184,14 +184,14 @@ def throughput(args: argparse.Namespace, work: Path) -> None:
     print(f"{'conc':>4} {'items':>6} {'ideal s':>8} {'bare s':>8} {'script s':>8} {'tool s':>8} {'tool job s':>10} "
           f"{'tool/bare':>9} {'job/bare':>8} {'tool/script':>11} {'tool/ideal':>10}")  # fmt: skip
     with ServerProcess(args.latency) as server:
-        for concurrency in (1, 8, 32):
+        for run, concurrency in enumerate(args.concurrency):
             count = args.items_c1 if concurrency == 1 else args.items
-            feed = write_feed(work / f"feed-{concurrency}.jsonl", count)
+            feed = write_feed(work / f"feed-{run}.jsonl", count)
             bodies = request_bodies(feed, server.base_url)
             bare = asyncio.run(bare_loop(bodies, server.base_url, concurrency))
             script = bare_script(bodies, server.base_url, concurrency, work)
-            env = cli_env(server, work / f"cache-{concurrency}")
-            wall, report = run_tool(feed, work / f"out-{concurrency}", env, concurrency)
+            env = cli_env(server, work / f"cache-{run}")
+            wall, report = run_tool(feed, work / f"out-{run}", env, concurrency)
             totals = report["totals"]
             assert totals["rewritten"] == count, totals
             ideal = count * args.latency / concurrency
@@ -222,6 +222,7 @@ def main() -> None:
     parser.add_argument("--items-c1", type=int, default=50)
     parser.add_argument("--rerun-items", type=int, default=5000)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32], help="the levels to run, in order")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-rerun", action="store_true")
     args = parser.parse_args()
