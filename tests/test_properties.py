@@ -22,6 +22,25 @@ def test_normalisation_is_idempotent(text):
     assert normalise_text(once) == once
 
 
+def _every_pass(text):
+    """normalise_text without its shortcuts: passes until nothing changes."""
+    from rewriter.normalise import _one_pass
+
+    while text and (fixed := _one_pass(text)) != text:
+        text = fixed
+    return text or ""
+
+
+#: Entities that decode into more entities or tags ("&amp;lt;b&amp;gt;"), and the characters of markup.
+entity_text = st.lists(st.sampled_from(["&", "amp;", "lt;", "gt;", "#38;", "b", " ", "<", ">", "p", "/"]), max_size=14)
+
+
+@given(st.one_of(messy_text, entity_text.map("".join), st.text(alphabet="ab &;<>#x\t\n\r\x1b[m\x00é", max_size=30)))
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+def test_normalisation_shortcuts_give_what_every_pass_gives(text):
+    assert normalise_text(text) == _every_pass(text)
+
+
 words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 line = words.map(lambda s: " ".join(s.split())).filter(bool)
 
@@ -75,3 +94,4 @@ def test_fast_yaml_is_byte_identical_to_the_reference_dumper(data):
 
     reference = yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
     assert dump_yaml(data) == reference
+
