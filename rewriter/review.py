@@ -30,6 +30,9 @@ _NUMBER = re.compile(
     r"(?:\s?(?P<word>%|(?:percent|per cent|thousand|million|billion|trillion|mln|mn|bn|tn)\b)"
     r"|(?P<letter>[kKmMbBtT]|mn|bn|mln|tn)(?![A-Za-z]))?"
 )
+_DIGIT = re.compile(r"\d")
+#: A letter or digit (`str.isalnum`): a word holds one.
+_ALNUM = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(\d$])")
 #: A full stop that ends an abbreviation, not a sentence: "U.S.", "Inc.", "Nov.".
 _ABBREVIATION = re.compile(
@@ -63,6 +66,8 @@ class Figure:
 
 def figures(text: str) -> list[Figure]:
     """Every number in the text, with magnitude words folded in."""
+    if not _DIGIT.search(text):  # most prose has none; the full pattern is slow to scan
+        return []
     found = []
     for match in _NUMBER.finditer(text):
         numeral = match.group("num")
@@ -234,7 +239,7 @@ def word_count(text: str) -> int:
     word per two letters, so a custom prompt in such a language is not
     blocked wholesale.
     """
-    words = [w for w in text.split() if any(c.isalnum() for c in w)]
+    words = [w for w in text.split() if w.isalnum() or _ALNUM.search(w)]
     if len(words) <= 1 and not text.isascii():
         return max(len(words), sum(c.isalnum() for c in text) // 2)
     return len(words)
