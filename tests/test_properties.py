@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import frontmatter
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +96,58 @@ def test_fast_yaml_is_byte_identical_to_the_reference_dumper(data):
     reference = yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
     assert dump_yaml(data) == reference
 
+
+#: Text made of what YAML gives meaning to: indicators, quotes, spaces, words
+#: that read as numbers, dates, bools or null, and non-ASCII, so the direct
+#: writer's every choice of style is exercised, not only its fallback.
+yaml_words = st.sampled_from(
+    ["a", "Bitcoin", "U.S.", "é", "“x”", "…", "🚀", "0", "12", "0x1F", "1e5", "2025-11-14", "12:30", "yes",
+     "No", "null", "~", "true", ".inf", "-", "?", ":", "#", "'", '"', "&", "*", "!", "|", ">", "%", "@",
+     "`", ",", "[", "]", "{", "}", "---", "...", "<<", "=", "  ", " "]
+)  # fmt: skip
+yaml_text = st.lists(yaml_words, min_size=1, max_size=5).map("".join)
+tricky_values = st.recursive(
+    st.one_of(yaml_text, st.integers(), st.floats(), st.booleans(), st.none()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(yaml_text, inner, max_size=3)),
+    max_leaves=10,
+)
+
+
+@given(st.dictionaries(yaml_text, tricky_values, min_size=1, max_size=6))
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+def test_direct_yaml_writer_chooses_the_reference_style(data):
+    import yaml
+
+    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
+
+    assert dump_yaml(data) == yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+
+
+def test_real_feed_front_matter_needs_no_fallback(monkeypatch):
+    """The RSS fixture's articles are written by the direct writer alone (PyYAML is the slow path)."""
+    import yaml
+
+    from rewriter.readers import read_items
+    from tests.conftest import FIXTURES
+
+    monkeypatch.setattr(yaml, "dump", lambda *a, **k: pytest.fail("fell back to PyYAML"))
+    answer = RewriteAnswer(
+        overview="Prices moved after the news: “traders” sold.", what_happened=["p"], impact=["a", "b", "c"],
+        sentiment=Sentiment.NEUTRAL,
+    )  # fmt: skip
+    items = [i for i in read_items(FIXTURES / "coindesk-rss-2023-03-13.xml") if isinstance(i, FeedItem)]
+    assert len(items) > 40
+    for item in items:
+        assert render_article(Outcome(item, answer, "m", 1, 1, False), "Impact").startswith("---\ntitle: ")
+
+
+def test_direct_yaml_writer_leaves_shared_lists_to_pyyaml():
+    """PyYAML writes one list used twice as an anchor and an alias; so must we."""
+    import yaml
+
+    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
+
+    tags = ["A", "B"]
+    data = {"tags": tags, "also": tags}
+    assert dump_yaml(data) == yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+    assert "&id001" in dump_yaml(data)
