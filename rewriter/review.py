@@ -247,6 +247,12 @@ def word_count(text: str) -> int:
 
 def sentences(text: str) -> list[str]:
     """Split prose into sentences, not after abbreviations such as "U.S."."""
+    return list(_split_sentences(text))
+
+
+@lru_cache(maxsize=4096)
+def _split_sentences(text: str) -> tuple[str, ...]:
+    """`sentences`, remembered: the review splits each field for several of its rules."""
     text = text.strip()
     parts, start = [], 0
     for match in _SENTENCE_END.finditer(text):
@@ -255,7 +261,7 @@ def sentences(text: str) -> list[str]:
         parts.append(text[start : match.start()])
         start = match.end()
     parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
+    return tuple(p.strip() for p in parts if p.strip())
 
 
 @dataclass

@@ -13,22 +13,30 @@ use) so `rewriter check` can use it and still start fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 #: Similarity (0-1) from which two bullets say the same thing.
 SAME_BULLET_RATIO = 0.9
 _NON_WORD = re.compile(r"[^\w\s]")
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Lower case, punctuation to spaces, single spaces."""
+    """Lower case, punctuation to spaces, single spaces (remembered: rules fold the same text in turn)."""
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+@lru_cache(maxsize=1)
+def _ratio() -> Callable[..., float]:
+    from rapidfuzz.fuzz import ratio
+
+    return ratio
 
 
 def near(a: str, b: str, threshold: float = SAME_BULLET_RATIO) -> bool:
     """True when two folded texts are equal or nearly equal."""
-    from rapidfuzz.fuzz import ratio
-
-    return a == b or bool(ratio(a, b, score_cutoff=threshold * 100))
+    return a == b or bool(_ratio()(a, b, score_cutoff=threshold * 100))
 
 
 def repeated_pairs(texts: list[str], threshold: float = SAME_BULLET_RATIO) -> list[tuple[int, int]]:
