@@ -325,6 +325,12 @@ def _guarded(source: str | Path, on_count: Callable[[int], None]) -> Iterator[An
         yield ItemFailure(str(source), InputError(f"reading stopped: {reason}", where=str(source)))
 
 
+def _candidates(rel: str, item: FeedItem) -> Iterator[str]:
+    """The article's name, then (only if that is taken) its name with the item's own suffix."""
+    yield rel
+    yield disambiguated(rel, item)
+
+
 @dataclass
 class BatchJob:
     run: Any  # rewriter.runtime.Run
@@ -354,11 +360,11 @@ class BatchJob:
     def target(self, item: FeedItem) -> tuple[str, Path, ArticleState | None]:
         """The article's name, path and current state; a name taken by another item gets a suffix."""
         rel = article_name(item, self.options.template)
-        for candidate in (rel, disambiguated(rel, item)):
+        for candidate in _candidates(rel, item):
             owner = self.claimed.get(candidate)
             if owner is not None and owner != item.identity:
                 continue
-            path = inside(self.out, self.out / candidate)
+            path = inside(self.out, candidate)
             state = article_state(path, item.source_hash, self.version) if path.exists() else None
             if state is not None and state.identity not in (None, item.identity):
                 continue
@@ -458,7 +464,9 @@ class BatchJob:
             try:
                 entry = await self.handle(pending)
             except (RewriterError, OSError) as exc:
-                entry = ItemReport(id=where, source=where, status="failed", error=str(exc))
+                message = str(exc)  # name the item, unless the error already does
+                message = message if where in message else f"{where}: {message}"
+                entry = ItemReport(id=where, source=where, status="failed", error=message)
             except Exception as exc:  # noqa: BLE001 - one bad item never stops the others
                 entry = ItemReport(id=where, source=where, status="failed", error=f"{where}: {unexpected(exc)}")
             self.finish(entry)

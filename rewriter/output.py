@@ -109,10 +109,20 @@ def is_current(path: Path, source_hash: str, version: int) -> bool:
     )
 
 
-def inside(folder: Path, path: Path) -> Path:
-    """`path` resolved, provided it stays within `folder`."""
-    root = folder.resolve()
-    target = path.resolve()
-    if target != root and root not in target.parents:
-        raise UnsafePath(f"refusing to write outside {folder}: {path}")
+def inside(root: Path, name: str) -> Path:
+    """`root / name` resolved, provided it stays within `root` (itself resolved already).
+
+    `name` is a relative POSIX path without `..` (see `naming.article_name`),
+    so only a link below `root` can lead out: the parts are looked at with
+    one lstat each, and the whole path is resolved only when one is a link.
+    """
+    target = root / name
+    probe = root
+    for part in name.split("/"):
+        probe = probe / part
+        if probe.is_symlink():
+            resolved = target.resolve()
+            if resolved != root and root not in resolved.parents:
+                raise UnsafePath(f"refusing to write outside {root}: {target} leads to {resolved}")
+            return resolved
     return target

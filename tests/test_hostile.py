@@ -188,6 +188,30 @@ def test_path_tricks_in_titles_and_ids_never_escape_out(tmp_path, use_fake):
     assert outside == {"cache", "feed.jsonl", "out", "report.json"}, outside
 
 
+def test_links_planted_in_out_never_lead_a_write_outside_it(tmp_path, use_fake):
+    """An article name or a template folder that is a link out of --out is that item's error."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.md"
+    victim.write_text("not yours\n", encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "example-wire").mkdir(parents=True)
+    (out / "2025-11-14-planted.md").symlink_to(victim)
+    (out / "example-wire" / "sub").symlink_to(elsewhere, target_is_directory=True)
+    feed = jsonl(tmp_path, [story("one", "Planted"), story("two", "Inside")])
+    result, report = run_batch(tmp_path, feed)
+    assert result.returncode == 1
+    failed = [e for e in report["items"] if e["status"] == "failed"]
+    assert len(failed) == 1 and "refusing to write outside" in failed[0]["error"]
+    assert f"{feed} line 1: refusing to write outside" in result.stderr  # the item, then why
+    assert victim.read_text(encoding="utf-8") == "not yours\n"
+    result = run_cli(
+        "batch", str(feed), "--out", str(out), "--name", "{source}/sub/{slug}.md", "--report", str(tmp_path / "r2.json")
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["victim.md"]  # nothing written through the folder link
+
+
 def test_canary_key_never_reaches_the_batch_report(tmp_path, use_fake):
     use_fake.queue(Reply(status=401, body=b'{"error": {"message": "invalid key"}}'))
     feed = jsonl(tmp_path, [story("one", "One"), story("two", "Two")])
