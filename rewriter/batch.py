@@ -1,8 +1,10 @@
 """The batch job (spec §5): feeds in, a folder of articles out.
 
-Items are pulled lazily from the readers by `concurrency` workers, so only
-about that many are in memory or in flight at once. One bad item never stops
-the others; each ends as one `ItemReport`. Articles already current are left
+Items are pulled lazily from the readers by workers, `ITEMS_PER_REQUEST`
+for each of the `concurrency` requests in flight, so only that many items
+are in memory at once and a request slot never waits for an item's review,
+rendering and write. One bad item never stops the others; each ends as one
+`ItemReport`. Articles already current are left
 alone, and a small index in the output folder (`.rewriter-index.jsonl`: raw
 item digest → article) lets a rerun recognise them without normalising the
 item or parsing the article. Ctrl-C stops scheduling, abandons requests in
@@ -495,7 +497,11 @@ async def run_batch(
     stream = pending_items(sources, progress.add_total)
     budget = [options.limit if options.limit is not None else -1]
     started = time.perf_counter()
-    workers = [asyncio.ensure_future(job.worker(stream, budget)) for _ in range(options.concurrency)]
+    run.client.limit_requests(options.concurrency)
+    workers = [
+        asyncio.ensure_future(job.worker(stream, budget))
+        for _ in range(options.concurrency * policy.ITEMS_PER_REQUEST)
+    ]
     try:
         await asyncio.gather(*workers)
     except BaseException:

@@ -14,6 +14,7 @@ this module never loops on them itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -142,9 +143,14 @@ class ModelClient:
         self.max_retries = max_retries
         self._client: Any = None
         self._lock = asyncio.Lock()
+        self._gate: asyncio.Semaphore | contextlib.nullcontext[None] = contextlib.nullcontext()
         self._format: str | None = None
         #: True once the server accepted `_format` in this run.
         self._confirmed = False
+
+    def limit_requests(self, count: int) -> None:
+        """Send at most `count` requests at once (the batch job's `--concurrency`)."""
+        self._gate = asyncio.Semaphore(count)
 
     # --- request building --------------------------------------------------
 
@@ -259,9 +265,14 @@ class ModelClient:
         return self.endpoint.base_url or self.endpoint.server_id
 
     async def _send(self, body: dict[str, Any], where: str) -> tuple[str, dict[str, int], float]:
+        client = await self._openai()
+        async with self._gate:
+            return await self._post(client, body, where)
+
+    async def _post(self, client: Any, body: dict[str, Any], where: str) -> tuple[str, dict[str, int], float]:
+        """One request, its errors turned into ModelError; (content, usage, latency)."""
         import openai
 
-        client = await self._openai()
         started = time.perf_counter()
         try:
             # The client's raw-body path (same retries, timeouts and errors as

@@ -67,8 +67,14 @@ MAX_FEED_DOCUMENT_BYTES = 256 * 1024 * 1024
 DEFAULT_CATEGORY = "NEWS"
 
 # --- the batch job --------------------------------------------------------
+#: Requests in flight at once (`--concurrency`).
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 256
+#: Items in progress per request in flight: while one item is reviewed,
+#: rendered and written, another holds its request, so the server always
+#: has `--concurrency` requests to work on; memory stays bounded by this
+#: many items per request.
+ITEMS_PER_REQUEST = 2
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_LINE_INTERVAL_S = 5.0
 

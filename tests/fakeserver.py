@@ -106,6 +106,9 @@ class FakeServer:
         self.latency = latency
         self.reject_json_schema = reject_json_schema
         self._lock = threading.Lock()
+        #: Requests being answered now, and the most there ever were at once.
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -163,8 +166,15 @@ class FakeServer:
                     return
                 reply = server._next(request)
                 delay = reply.delay or server.latency
-                if delay:
-                    time.sleep(delay)
+                with server._lock:
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                try:
+                    if delay:
+                        time.sleep(delay)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
                 if reply.body is not None:
                     self._send(reply.status, reply.body, reply.headers)
                 elif reply.status != 200:

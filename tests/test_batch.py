@@ -189,6 +189,18 @@ def test_limit_then_full_run_resumes(tmp_path, use_fake):
     assert [e["status"] for e in json.loads(report.read_text())["items"]] == ["current"] * 2 + ["rewritten"] * 4
 
 
+def test_concurrency_is_the_number_of_requests_in_flight(tmp_path, fake_server, monkeypatch):
+    """--concurrency 3 keeps 3 requests at the server, never more, while other items are written."""
+    fake_server.latency = 0.2
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(12))
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "out"), "--concurrency", "3")
+    assert result.returncode == 0, result.stderr
+    assert len(articles(tmp_path / "out")) == 12
+    assert fake_server.peak_in_flight == 3  # the batch has more items than that in progress
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch, signum):
     fake_server.latency = 0.3
