@@ -31,7 +31,7 @@ from rewriter import policy, safeyaml
 from rewriter.errors import InputError, ModelError, RewriterError, unexpected
 from rewriter.items import FeedItem, now_iso
 from rewriter.naming import DEFAULT_TEMPLATE, article_name, disambiguated
-from rewriter.output import atomic_write, inside
+from rewriter.output import atomic_write, atomic_write_async, inside
 from rewriter.readers import ItemFailure, ItemSkipped, PendingItem, iter_source
 
 INDEX_NAME = ".rewriter-index.jsonl"
@@ -424,8 +424,7 @@ class BatchJob:
             return ItemReport(id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc))
         except RewriterError as exc:
             return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc))
-        # fsync takes milliseconds on some disks: keep it off the event loop.
-        write = asyncio.ensure_future(asyncio.to_thread(atomic_write, path, article))
+        write = asyncio.ensure_future(atomic_write_async(path, article))
         try:
             await asyncio.shield(write)
         except asyncio.CancelledError:

@@ -8,10 +8,12 @@ not touched at all, so reruns change nothing on disk.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +55,12 @@ def _mode_for(path: Path) -> int:
     return mode & 0o7777
 
 
-def atomic_write(path: Path, text: str | Iterable[str]) -> None:
-    """Replace `path` with `text` (a string, or pieces written as they come) in one rename.
+@contextlib.contextmanager
+def _replacement(path: Path) -> Iterator[int]:
+    """A new file beside `path` (its descriptor), renamed over `path` if the block succeeds.
 
-    A link is followed: the file it names is replaced and the link kept.
+    A link is followed: the file it names is replaced and the link kept. On
+    any error, Ctrl-C included, the new file is removed and `path` is untouched.
     """
     if path.is_symlink():
         path = path.resolve()
@@ -64,21 +68,42 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        try:
+            os.fchmod(fd, mode)
+            yield fd
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Replace `path` with `text` (a string, or pieces written as they come) in one rename."""
+    with _replacement(path) as fd:
+        with open(fd, "w", encoding="utf-8", newline="\n", closefd=False) as out:
             if isinstance(text, str):
                 out.write(text)
             else:
                 out.writelines(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        os.fsync(fd)
+
+
+async def atomic_write_async(path: Path, text: str) -> None:
+    """`atomic_write` for the event loop: only the fsync (milliseconds on some disks) runs in a thread.
+
+    The rest is page-cache work of microseconds. A thread doing all of it
+    needs the GIL back after each of its ten system calls, and waits for a
+    busy event loop to let go of it every time: 35 ms a write at
+    concurrency 32, against one wait for fsync alone.
+    """
+    with _replacement(path) as fd:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data) :]
+        await asyncio.to_thread(os.fsync, fd)
 
 
 def read_ai_block(path: Path) -> dict[str, Any] | None:
