@@ -83,10 +83,15 @@ def _scalar(value: Any) -> str | None:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: PyYAML writes a key as `key:` only while it and its implicit tag (`!!str`,
+#: 5 characters) are under 128 characters; a longer one gets `? key`.
+_SIMPLE_KEY_MAX = 128 - len("!!str")
+
+
 @lru_cache(maxsize=1024)
 def _plain_key(key: str) -> bool:
     """True for a key PyYAML writes as it is (most are the spec's own, so remembered)."""
-    return len(key) < 128 and _scalar(key) == key
+    return len(key) < _SIMPLE_KEY_MAX and _scalar(key) == key
 
 
 def _block(mapping: dict[Any, Any], indent: str, out: list[str], seen: set[int]) -> bool:

@@ -141,6 +141,17 @@ def test_real_feed_front_matter_needs_no_fallback(monkeypatch):
         assert render_article(Outcome(item, answer, "m", 1, 1, False), "Impact").startswith("---\ntitle: ")
 
 
+@pytest.mark.parametrize("length", [1, 122, 123, 127, 128, 200])
+def test_direct_yaml_writer_writes_long_keys_as_pyyaml_does(length):
+    """PyYAML counts a key's implicit '!!str' tag against its 128-character limit for `key:`."""
+    import yaml
+
+    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
+
+    data = {"k" * length: "v", "nested": {"n" * length: ["x"]}}
+    assert dump_yaml(data) == yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+
+
 def test_direct_yaml_writer_leaves_shared_lists_to_pyyaml():
     """PyYAML writes one list used twice as an anchor and an alias; so must we."""
     import yaml
