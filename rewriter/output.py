@@ -137,13 +137,17 @@ def is_current(path: Path, source_hash: str, version: int) -> bool:
 def inside(root: Path, name: str) -> Path:
     """`root / name` resolved, provided it stays within `root` (itself resolved already).
 
-    `name` is a relative POSIX path without `..` (see `naming.article_name`),
-    so only a link below `root` can lead out: the parts are looked at with
-    one lstat each, and the whole path is resolved only when one is a link.
+    `name` must be a relative POSIX path of plain parts (no `..`, `.` or
+    empty part; `naming.article_name` makes such names), so only a link
+    below `root` can lead out: the parts are looked at with one lstat each,
+    and the whole path is resolved only when one is a link.
     """
+    parts = name.split("/")
+    if not name or any(part in ("", ".", "..") for part in parts):
+        raise UnsafePath(f"refusing to write outside {root}: {name!r} is not a plain relative name")
     target = root / name
     probe = root
-    for part in name.split("/"):
+    for part in parts:
         probe = probe / part
         if probe.is_symlink():
             resolved = target.resolve()

@@ -123,3 +123,13 @@ def test_raw_newlines_inside_answer_strings_are_accepted():
     raw = '{"overview": "Line one\nline two", "what_happened": ["p\tq"], "impact": ["a", "b", "c"], "sentiment": "NEUTRAL"}'
     answer = parse_answer(raw)
     assert answer.overview == "Line one line two" and answer.what_happened == ["p q"]
+
+
+@pytest.mark.parametrize("name", ["../escape.md", "/etc/escape.md", "a/../../b.md", "a//b.md", "./a.md", ""])
+def test_inside_refuses_names_that_are_not_plain_relative_paths(tmp_path, name):
+    """A second line of defence: article_name never makes these, and inside() refuses them anyway."""
+    from rewriter.output import UnsafePath, inside
+
+    with pytest.raises(UnsafePath, match="refusing to write outside"):
+        inside(tmp_path.resolve(), name)
+    assert inside(tmp_path.resolve(), "a/b.md") == tmp_path.resolve() / "a" / "b.md"
