@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
 
 from rewriter import policy
 from rewriter.answer import response_schema
@@ -85,6 +85,16 @@ class _Choice(BaseModel):
     message: _Message = Field(default_factory=_Message)
     finish_reason: str | None = None
 
+    @field_validator("message", mode="before")
+    @classmethod
+    def _no_message(cls, value: Any) -> Any:
+        return {} if value is None else value  # an empty answer, said as such
+
+    @field_validator("finish_reason", mode="before")
+    @classmethod
+    def _reason(cls, value: Any) -> Any:
+        return None if value is None else str(value)
+
 
 class _Usage(BaseModel):
     prompt_tokens: int = 0
@@ -101,6 +111,15 @@ class ChatReply(BaseModel):
 
     choices: list[_Choice] = Field(default_factory=list)
     usage: _Usage | None = None
+
+    @field_validator("usage", mode="wrap")
+    @classmethod
+    def _usage(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Token counts only feed the report: counts we cannot read are left out, the answer is kept."""
+        try:
+            return handler(value)
+        except ValidationError:
+            return None
 
 
 class InvalidAnswer(Exception):

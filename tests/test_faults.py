@@ -102,8 +102,11 @@ def test_connection_refused_names_the_base_url(tmp_path, monkeypatch):
         (Reply(content='{"overview": "x"}', finish_reason="length"), "cut off at max_tokens"),
         (Reply(content="", refusal="I can't help with that."), "the model refused: I can't help with that."),
         (Reply(content="{}", choices=False), "no choices"),
+        (Reply(body=b'{"choices": [{"message": {"content": ["parts"]}}]}'), "malformed response"),
+        (Reply(body=b'{"choices": "none"}'), "malformed response"),
+        (Reply(body=b'{"choices": [{"message": null, "finish_reason": "stop"}]}'), "empty answer"),
     ],
-    ids=["malformed-body", "finish-length", "refusal", "empty-choices"],
+    ids=["malformed-body", "finish-length", "refusal", "empty-choices", "content-list", "choices-text", "null-message"],
 )
 def test_unusable_answers_fail_the_item_and_are_not_cached(tmp_path, use_fake, reply, message):
     use_fake.default = lambda request: reply
@@ -113,6 +116,25 @@ def test_unusable_answers_fail_the_item_and_are_not_cached(tmp_path, use_fake, r
     assert item["status"] == "failed" and message in item["error"], item["error"]
     assert articles(tmp_path) == [] and cached_entries() == 0
     assert f"failed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [{"usage": "lots"}, {"usage": {"prompt_tokens": 10.5, "completion_tokens": "x"}}, {"usage": None}, {"finish_reason": 1}],
+    ids=["usage-text", "usage-counts", "usage-null", "finish-reason-number"],
+)
+def test_a_good_answer_in_an_odd_envelope_is_kept(tmp_path, use_fake, envelope):
+    """Token counts only feed the report: a server that garbles them still gets its answer used."""
+    from tests.fakeserver import PLAIN_ANSWER, completion
+
+    body = completion(json.dumps(PLAIN_ANSWER))
+    body.update({k: v for k, v in envelope.items() if k != "finish_reason"})
+    if "finish_reason" in envelope:
+        body["choices"][0]["finish_reason"] = envelope["finish_reason"]
+    use_fake.default = lambda request: Reply(body=json.dumps(body).encode())
+    result, report = batch(tmp_path, feed(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert report["items"][0]["status"] == "rewritten" and len(articles(tmp_path)) == 1
 
 
 def test_schema_failures_are_reasked_then_fail(tmp_path, use_fake):
