@@ -103,7 +103,17 @@ async def atomic_write_async(path: Path, text: str) -> None:
         data = memoryview(text.encode("utf-8"))
         while data:
             data = data[os.write(fd, data) :]
-        await asyncio.to_thread(os.fsync, fd)
+        # The thread gets a descriptor of its own and closes it; shielded, it
+        # runs even if this write is cancelled meanwhile, and never touches
+        # `fd`, which is closed (and its number perhaps reused) at once then.
+        await asyncio.shield(asyncio.to_thread(_fsync_and_close, os.dup(fd)))
+
+
+def _fsync_and_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_ai_block(path: Path) -> dict[str, Any] | None:

@@ -133,3 +133,42 @@ def test_inside_refuses_names_that_are_not_plain_relative_paths(tmp_path, name):
     with pytest.raises(UnsafePath, match="refusing to write outside"):
         inside(tmp_path.resolve(), name)
     assert inside(tmp_path.resolve(), "a/b.md") == tmp_path.resolve() / "a" / "b.md"
+
+
+def test_a_cancelled_async_write_leaves_nothing_and_closes_every_descriptor(tmp_path):
+    """Cancelled while its fsync runs: no file, no temporary file, no descriptor left open."""
+    import asyncio
+    import os
+    import threading
+
+    from rewriter import output
+
+    release = threading.Event()
+    real_fsync = os.fsync
+    synced = []
+
+    def slow_fsync(fd):
+        release.wait(5)
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))  # still the article's file, not a reused number
+        real_fsync(fd)
+
+    async def main():
+        task = asyncio.ensure_future(output.atomic_write_async(tmp_path / "a.md", "text\n"))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        reused = os.open(tmp_path / "other", os.O_CREAT | os.O_WRONLY)  # takes the freed number
+        release.set()
+        await asyncio.sleep(0.2)  # the shielded fsync finishes and closes its own descriptor
+        os.close(reused)
+
+    before = set(os.listdir("/proc/self/fd"))
+    os.fsync = slow_fsync
+    try:
+        asyncio.run(main())
+    finally:
+        os.fsync = real_fsync
+    assert len(synced) == 1 and ".a.md." in synced[0] and synced[0].endswith("(deleted)")
+    assert [p.name for p in tmp_path.iterdir()] == ["other"]  # no article, no temporary file
+    assert set(os.listdir("/proc/self/fd")) <= before
