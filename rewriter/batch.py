@@ -4,11 +4,11 @@ Items are pulled lazily from the readers by workers, `ITEMS_PER_REQUEST`
 for each of the `concurrency` requests in flight, so only that many items
 are in memory at once and a request slot never waits for an item's review,
 rendering and write. One bad item never stops the others; each ends as one
-`ItemReport`. Articles already current are left
-alone, and a small index in the output folder (`.rewriter-index.jsonl`: raw
-item digest → article) lets a rerun recognise them without normalising the
-item or parsing the article. Ctrl-C stops scheduling, abandons requests in
-flight (writes are atomic, so no partial file), and still writes the report.
+`ItemReport`. Articles already current are left alone, and a small index in
+the output folder (`.rewriter-index.jsonl`: raw item digest → article) lets
+a rerun recognise them without normalising the item or parsing the article.
+Ctrl-C stops scheduling, abandons requests in flight (writes are atomic, so
+no partial file), and still writes the report.
 """
 
 from __future__ import annotations
