@@ -99,23 +99,22 @@ def _block(mapping: dict[Any, Any], indent: str, out: list[str], seen: set[int])
     for key, value in mapping.items():
         if type(key) is not str or not _plain_key(key):
             return False
-        name = key
         if isinstance(value, (dict, list)):
             if id(value) in seen:  # PyYAML would write an anchor and an alias
                 return False
             seen.add(id(value))
         if type(value) is dict:
             if not value:
-                out.append(f"{indent}{name}: {{}}")
+                out.append(f"{indent}{key}: {{}}")
             else:
-                out.append(f"{indent}{name}:")
+                out.append(f"{indent}{key}:")
                 if not _block(value, indent + "  ", out, seen):
                     return False
         elif type(value) is list:
             if not value:
-                out.append(f"{indent}{name}: []")
+                out.append(f"{indent}{key}: []")
                 continue
-            out.append(f"{indent}{name}:")
+            out.append(f"{indent}{key}:")
             for element in value:
                 text = _scalar(element)
                 if text is None:
@@ -125,7 +124,7 @@ def _block(mapping: dict[Any, Any], indent: str, out: list[str], seen: set[int])
             text = _scalar(value)
             if text is None:
                 return False
-            out.append(f"{indent}{name}: {text}")
+            out.append(f"{indent}{key}: {text}")
     return True
 
 
