@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from rewriter.answer import RewriteAnswer
 from rewriter.items import FeedItem, SourceRef, SourceText, Sentiment
 from rewriter.normalise import normalise_text
+from rewriter.render import dump_yaml
 from rewriter.rewrite import Outcome, article_front_matter, render_article
 
 html_bits = st.sampled_from(["<p>", "</p>", "<br>", "<script>x()</script>", "&amp;", "&lt;b&gt;", "â€¦", "\n\n", "  ", "“", "é"])
@@ -78,6 +79,15 @@ def test_front_matter_round_trip_is_unchanged(title, tags, extra, overview):
     assert again  # python-frontmatter can read and write it too
 
 
+def reference_yaml(data):
+    """What PyYAML's own dumper writes for `data`: the bytes the direct writer must match."""
+    import yaml
+
+    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper
+
+    return yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+
+
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12))
 yaml_values = st.recursive(
     scalars,
@@ -89,12 +99,7 @@ yaml_values = st.recursive(
 @given(st.dictionaries(st.text(min_size=1, max_size=8), yaml_values, max_size=6))
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 def test_fast_yaml_is_byte_identical_to_the_reference_dumper(data):
-    import yaml
-
-    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
-
-    reference = yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
-    assert dump_yaml(data) == reference
+    assert dump_yaml(data) == reference_yaml(data)
 
 
 #: Text made of what YAML gives meaning to: indicators, quotes, spaces, words
@@ -116,11 +121,7 @@ tricky_values = st.recursive(
 @given(st.dictionaries(yaml_text, tricky_values, min_size=1, max_size=6))
 @settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
 def test_direct_yaml_writer_chooses_the_reference_style(data):
-    import yaml
-
-    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
-
-    assert dump_yaml(data) == yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+    assert dump_yaml(data) == reference_yaml(data)
 
 
 def test_real_feed_front_matter_needs_no_fallback(monkeypatch):
@@ -144,21 +145,13 @@ def test_real_feed_front_matter_needs_no_fallback(monkeypatch):
 @pytest.mark.parametrize("length", [1, 122, 123, 127, 128, 200])
 def test_direct_yaml_writer_writes_long_keys_as_pyyaml_does(length):
     """PyYAML counts a key's implicit '!!str' tag against its 128-character limit for `key:`."""
-    import yaml
-
-    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
-
     data = {"k" * length: "v", "nested": {"n" * length: ["x"]}}
-    assert dump_yaml(data) == yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+    assert dump_yaml(data) == reference_yaml(data)
 
 
 def test_direct_yaml_writer_leaves_shared_lists_to_pyyaml():
     """PyYAML writes one list used twice as an anchor and an alias; so must we."""
-    import yaml
-
-    from rewriter.render import _DUMP_OPTIONS, _ArticleDumper, dump_yaml
-
     tags = ["A", "B"]
     data = {"tags": tags, "also": tags}
-    assert dump_yaml(data) == yaml.dump(data, Dumper=_ArticleDumper, **_DUMP_OPTIONS)
+    assert dump_yaml(data) == reference_yaml(data)
     assert "&id001" in dump_yaml(data)

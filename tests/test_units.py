@@ -135,7 +135,7 @@ def test_inside_refuses_names_that_are_not_plain_relative_paths(tmp_path, name):
     assert inside(tmp_path.resolve(), "a/b.md") == tmp_path.resolve() / "a" / "b.md"
 
 
-def test_a_cancelled_async_write_leaves_nothing_and_closes_every_descriptor(tmp_path):
+def test_a_cancelled_async_write_leaves_nothing_and_closes_every_descriptor(tmp_path, monkeypatch):
     """Cancelled while its fsync runs: no file, no temporary file, no descriptor left open."""
     import asyncio
     import os
@@ -164,11 +164,8 @@ def test_a_cancelled_async_write_leaves_nothing_and_closes_every_descriptor(tmp_
         os.close(reused)
 
     before = set(os.listdir("/proc/self/fd"))
-    os.fsync = slow_fsync
-    try:
-        asyncio.run(main())
-    finally:
-        os.fsync = real_fsync
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    asyncio.run(main())
     assert len(synced) == 1 and ".a.md." in synced[0] and synced[0].endswith("(deleted)")
     assert [p.name for p in tmp_path.iterdir()] == ["other"]  # no article, no temporary file
     assert set(os.listdir("/proc/self/fd")) <= before
