@@ -12,13 +12,14 @@ import gc
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Coroutine, Optional, TypeVar
 
 import typer
 
 from rewriter import policy
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 app = typer.Typer(
     name="rewriter",
@@ -112,8 +113,6 @@ def rewrite(
 
     Example: rewriter rewrite drafts/doj.md -o out/
     """
-    import asyncio
-
     from rewriter.editor import rewrite_files
     from rewriter.runtime import Run
 
@@ -134,7 +133,7 @@ def rewrite(
         finally:
             await run.aclose()
 
-    results = asyncio.run(go())
+    results = _run(go())
     failed = False
     for result in results:
         if result.diff:
@@ -202,8 +201,6 @@ def batch(
     run did not. Exit status 1 when any item failed or was written as a draft.
     Example: rewriter batch feed.jsonl --out content/ --concurrency 16 --report run.json
     """
-    import asyncio
-
     from rewriter.batch import BatchOptions, new_report, run_batch, summary_table
     from rewriter.naming import check_template
     from rewriter.readers.feed import is_url
@@ -226,7 +223,7 @@ def batch(
             await run.aclose()
 
     try:
-        asyncio.run(go())
+        _run(go())
     except KeyboardInterrupt:
         result.interrupted = True
     from rich.console import Console
@@ -358,19 +355,51 @@ _received: list[int] = []
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    """SIGTERM stops a run the way Ctrl-C does: `finally` blocks stop the local
-    server and remove temporary files, and a batch still writes its report."""
+    """SIGTERM outside the event loop: unwind from here, so `finally` blocks
+    stop the local server and remove temporary files. (Inside it, `_run`
+    handles the signal.)"""
     _received.append(signum)
-    asyncio = sys.modules.get("asyncio")  # not imported: no loop can be running
-    try:
-        if asyncio is None:
-            raise RuntimeError
-        asyncio.get_running_loop()
-    except RuntimeError:  # outside the event loop: unwind from here
-        raise SystemExit(128 + signum) from None
-    # Inside it, an exception raised here would land in whichever task runs;
-    # asyncio.run's own Ctrl-C handling cancels the main task cleanly instead.
-    signal.raise_signal(signal.SIGINT)
+    raise SystemExit(128 + signum)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, with SIGTERM stopping the run the way Ctrl-C does.
+
+    asyncio.run turns Ctrl-C into a clean cancel of the main task (a batch
+    still writes its report), but only where Ctrl-C is not ignored, and a job
+    a script starts in the background ignores it; `kill` must stop that run
+    all the same. SIGTERM cancels the main task here, and the caller sees
+    KeyboardInterrupt, as for Ctrl-C.
+    """
+    import asyncio
+
+    terminated: list[bool] = []
+
+    async def main() -> Any:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop() -> None:
+            _received.append(signal.SIGTERM)
+            terminated.append(True)
+            task.cancel()
+
+        loop.add_signal_handler(signal.SIGTERM, stop)
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            if not terminated:
+                raise
+            return None
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, _terminate)
+
+    result = asyncio.run(main())
+    if terminated:
+        raise KeyboardInterrupt
+    return result
 
 
 def _interrupted_status() -> int:

@@ -201,8 +201,17 @@ def test_concurrency_is_the_number_of_requests_in_flight(tmp_path, fake_server, 
     assert fake_server.peak_in_flight == 3  # the batch has more items than that in progress
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch, signum):
+def _ignore_ctrl_c() -> None:
+    """What a script does to a job it starts in the background: Ctrl-C is ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("signum", "preexec"),
+    [(signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGTERM, _ignore_ctrl_c)],
+    ids=["ctrl-c", "sigterm", "sigterm-in-background"],
+)
+def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch, signum, preexec):
     fake_server.latency = 0.3
     feed = write_jsonl(tmp_path / "feed.jsonl", numbered(40))
     out, report = tmp_path / "out", tmp_path / "report.json"
@@ -212,7 +221,7 @@ def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_serv
     }  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out), "-j", "2", "--report", str(report)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not articles(out) and time.monotonic() < deadline and proc.poll() is None:
