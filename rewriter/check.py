@@ -38,7 +38,7 @@ RULES: dict[str, str] = {
     "RW009": "a section heading is missing, out of order, unexpected or empty",
     "RW010": "the impact section has too few or too many bullets",
     "RW011": "an impact bullet repeats another",
-    "RW012": "text has mojibake (encoding damage)",
+    "RW012": "text has mojibake (encoding damage), repairable or not",
     "RW013": "the body contains HTML or a script",
     "RW014": "a template marker is left over",
     "RW015": "the text talks about itself as an AI",
@@ -278,13 +278,38 @@ def may_have_mojibake(text: str) -> bool:
 
 
 def mojibake_fix(text: str) -> str | None:
-    """The repaired text when `text` has mojibake, else None."""
+    """The repaired text when `text` has mojibake that can be repaired, else None.
+
+    A lost byte is restored only where one character is possible, and is
+    hidden from ftfy's guesses otherwise (`rewriter.mojibake`)."""
     if not may_have_mojibake(text):
         return None
     import ftfy
 
-    fixed = ftfy.fix_encoding(text)
+    from rewriter.mojibake import repair_lost_bytes, shielded
+
+    fixed = shielded(repair_lost_bytes(text), ftfy.fix_encoding)
     return fixed if fixed != text else None
+
+
+def may_have_any_mojibake(text: str) -> bool:
+    """False when the text surely has no mojibake, repairable or not."""
+    from rewriter.mojibake import markers
+
+    return may_have_mojibake(text) or next(markers(text), None) is not None
+
+
+def mojibake_problem(text: str) -> str | None:
+    """What is wrong with `text`: `'a' should read 'b'`, and/or the words
+    that cannot be repaired, quoted; None when it has no mojibake."""
+    from rewriter.mojibake import find_mojibake
+
+    fixed = mojibake_fix(text)
+    left = find_mojibake(fixed if fixed is not None else text)
+    parts = [_damage(text, fixed)] if fixed is not None else []
+    if left is not None:
+        parts.append(f"'{left}' cannot be repaired (a byte was lost)")
+    return "; ".join(parts) or None
 
 
 def _damage(text: str, fixed: str) -> str:
@@ -486,11 +511,11 @@ class _Article:
     def check_text(self) -> None:
         """Mojibake and left-over template markers or AI talk in every text field."""
         fields = [(key, name, text) for key, value in self.meta.items() for name, text in _strings(value, str(key))]
-        if may_have_mojibake("\n".join(text for _, _, text in fields)):
+        if may_have_any_mojibake("\n".join(text for _, _, text in fields)):
             for _, name, text in fields:
-                fixed = mojibake_fix(text)
-                if fixed is not None:
-                    self.report(self.line_of(name), "RW012", f"'{name}' has mojibake: {_damage(text, fixed)}")
+                damage = mojibake_problem(text)
+                if damage is not None:
+                    self.report(self.line_of(name), "RW012", f"'{name}' has mojibake: {damage}")
         prose = [(name, text) for key, name, text in fields if key not in _NO_TEMPLATE_SCAN]
         joined = "\n".join(text for _, text in prose)  # one cheap look at all fields first
         if _may_have_template_marker(joined) or any(hint in joined.lower() for hint in _AI_TALK_HINTS):
@@ -540,11 +565,11 @@ class _Article:
         match inside the body), and only a hit costs a look at single lines.
         """
         body = self.body
-        if may_have_mojibake(body):
+        if may_have_any_mojibake(body):
             for number, line in enumerate(body.splitlines(), self.body_first_line):
-                fixed = mojibake_fix(line)
-                if fixed is not None:
-                    self.report(number, "RW012", f"body has mojibake: {_damage(line, fixed)}")
+                damage = mojibake_problem(line)
+                if damage is not None:
+                    self.report(number, "RW012", f"body has mojibake: {damage}")
         # Code is shown as written, so `<b>` in a code span is text, not HTML.
         prose = _CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body) if "`" in body or "~~~" in body else body
         reported: set[tuple[int, str]] = set()
