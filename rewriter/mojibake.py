@@ -139,7 +139,7 @@ def find_mojibake(text: str) -> str | None:
     """The damaged words around the first marker left in `text`, to quote; else None."""
     for match in markers(text):
         start = text.rfind(" ", 0, max(match.start() - 1, 0)) + 1 if match.start() else 0
-        end = text.find(" ", match.end())
+        end = text.find(" ", match.start() + 1)
         quote = text[start: end if end >= 0 else len(text)]
         return quote if len(quote) <= 60 else text[max(match.start() - 25, 0): match.end() + 25]
     return None
