@@ -296,7 +296,7 @@ def may_have_any_mojibake(text: str) -> bool:
     """False when the text surely has no mojibake, repairable or not."""
     from rewriter.mojibake import markers
 
-    return may_have_mojibake(text) or next(markers(text), None) is not None
+    return may_have_mojibake(text) or next(markers(text), None) is not None  # badness: searched by the first
 
 
 def mojibake_problem(text: str) -> str | None:
@@ -305,7 +305,7 @@ def mojibake_problem(text: str) -> str | None:
     from rewriter.mojibake import find_mojibake
 
     fixed = mojibake_fix(text)
-    left = find_mojibake(fixed if fixed is not None else text)
+    left = find_mojibake(fixed if fixed is not None else text, _badness()[0])
     parts = [_damage(text, fixed)] if fixed is not None else []
     if left is not None:
         parts.append(f"'{left}' cannot be repaired (a byte was lost)")
