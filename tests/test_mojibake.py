@@ -149,6 +149,8 @@ def test_a_lost_byte_that_cannot_be_read_back_keeps_the_article_a_draft(tmp_path
     assert check.returncode == 1
     title_path = articles["title"]
     assert f"{title_path}:2: RW012 'title' has mojibake: 'Clear\u00e2\u20ac' cannot be repaired (a byte was lost)" in check.stdout
+    description_path = articles["description"]
+    assert f"{description_path}:3: RW012 'description' has mojibake: '{QUOTED}' cannot be repaired (a byte was lost)" in check.stdout
     body_path = articles["body"]
     line = next(n for n, text in enumerate(body_path.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("The auditor said"))
     assert f"{body_path}:{line}: RW012 body has mojibake: '{QUOTED}' cannot be repaired (a byte was lost)" in check.stdout
