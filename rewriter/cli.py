@@ -195,7 +195,7 @@ def batch(
     model: Optional[str] = ModelOpt,
     prompts: Optional[Path] = PromptsOpt,
     via: str = typer.Option(
-        "online", "--via", help="online: send each request from here. batch-api: through the provider's Batch API "
+        "online", "--via", metavar="online|batch-api", help="online: send each request from here. batch-api: through the provider's Batch API "
         "(half price, results within 24 h; rerun the same command to resume).",
     ),
     export_requests: Optional[Path] = typer.Option(
