@@ -297,3 +297,14 @@ def test_ctrl_c_while_polling_leaves_the_batch_running_and_says_how_to_resume(tm
         assert f"still running at the provider: {server.created[0]}" in stderr
         assert "run the same command again" in stderr
         assert server.batches[server.created[0]]["status"] == "in_progress"
+
+
+def test_the_estimated_cost_uses_the_overridden_prices_and_the_batch_discount(tmp_path, monkeypatch, feed):
+    monkeypatch.setenv("REWRITER_PRICE_IN", "1.0")
+    monkeypatch.setenv("REWRITER_PRICE_OUT", "2.0")
+    with serve(monkeypatch):
+        result = batch_api(feed, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    # 1,000 tokens in at $1/M and 500 out at $2/M, half price through the Batch API
+    assert report_of(tmp_path / "out")["batch"]["cost"] == 0.001
+    assert "$0.0010" in result.stderr

@@ -27,6 +27,7 @@ from rewriter import policy
 from rewriter.batch.deferred import Outcomes
 from rewriter.batch.lines import URL, RequestFile, RequestWriter, read_ids
 from rewriter.batch.plan import BatchOptions
+from rewriter.batch.progress import BatchLines, make_batch_display
 from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens
 from rewriter.batch.results import ResultSink, result_lines
 from rewriter.batch.rounds import first_format, merge_round, render_round, require_cache, state_folder
@@ -93,7 +94,9 @@ class Executor:
             self.state = State(server=endpoint.server_id, model=endpoint.model)
         self.outcomes = Outcomes(folder)
         self.api: Any = None
-        self._shown: dict[str, str] = {}
+        #: Bars while waiting in a terminal (no other live display then), else lines.
+        self.display: Any = None
+        self.lines = BatchLines(self.stream)
 
     def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -180,18 +183,23 @@ class Executor:
 
     def show(self, record: Submitted) -> None:
         c = record.counts
-        text = f"batch {record.batchId}: {record.status}, {c.get('completed', 0)}/{c.get('total', record.lines)} done, {c.get('failed', 0)} failed"
-        if self._shown.get(record.name) != text:
-            self._shown[record.name] = text
-            self.say(text)
+        (self.display or self.lines).show(
+            str(record.batchId), str(record.status), c.get("completed", 0), c.get("failed", 0), c.get("total") or record.lines
+        )
 
     async def wait(self) -> None:
+        """Poll until every batch in flight has finished: `--poll` seconds first, then longer."""
         interval = self.options.poll
-        while True:
-            await asyncio.sleep(interval)
-            if await self.refresh(collect=False):
-                return
-            interval = min(interval * policy.BATCH_POLL_BACKOFF, max(policy.BATCH_POLL_MAX_S, self.options.poll))
+        self.display = make_batch_display(self.stream)
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                if await self.refresh(collect=False):
+                    return
+                interval = min(interval * policy.BATCH_POLL_BACKOFF, max(policy.BATCH_POLL_MAX_S, self.options.poll))
+        finally:
+            self.display.close()
+            self.display = None
 
     async def collect(self, record: Submitted, batch: Any) -> None:
         ids = read_ids(self.folder / record.name)
