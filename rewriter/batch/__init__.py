@@ -3,6 +3,10 @@
 - `plan`: items → finished reports or targets (current articles skipped, duplicates once, names chosen);
 - `index`: the article index that recognises current articles cheaply;
 - `online`: the online executor, sending requests from here;
+- `batch_api`: the Batch API executor (rounds of Batch files, state, polling, collecting);
+- `export`: Batch files for other engines (vLLM, Ray) and importing their output;
+- `rounds`, `deferred`, `lines`, `results`: what both Batch paths share: a render round over the
+  cache, the client that records instead of sending, request lines, result lines;
 - `progress`: the progress bar or lines;
 - `report`: the per-item report, totals and summary table.
 """

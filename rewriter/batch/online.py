@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rewriter import policy
+from rewriter.batch.deferred import AnswerPending
 from rewriter.batch.index import ArticleIndex
 from rewriter.batch.plan import BatchOptions, Planner, Target, pending_items
 from rewriter.batch.progress import make_progress
@@ -41,6 +42,8 @@ class BatchJob(Planner):
         try:
             outcome = await rewrite_item(item, self.run.prompt, self.run.client, attempts=self.run.settings.attempts)
             article = render_article(outcome, self.run.prompt.impact_heading)
+        except AnswerPending:
+            return ItemReport(id=ident, source=item.origin, status="pending", path=target.rel)
         except ModelError as exc:
             tokens = Tokens(input=exc.usage.get("prompt_tokens", 0), output=exc.usage.get("completion_tokens", 0))
             return ItemReport(id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc))

@@ -95,3 +95,54 @@ def make_progress(stream: Any = None) -> LineProgress | RichProgress:
     if stream.isatty() and os.environ.get("TERM") != "dumb":
         return RichProgress()
     return LineProgress(stream)
+
+
+# --- batches in flight (the Batch API executor) ----------------------------------
+
+
+class BatchLines:
+    """One plain line per batch whenever its status or counts change."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.shown: dict[str, str] = {}
+
+    def show(self, batch_id: str, status: str, done: int, failed: int, total: int) -> None:
+        text = f"batch {batch_id}: {status}, {done}/{total} done, {failed} failed"
+        if self.shown.get(batch_id) != text:
+            self.shown[batch_id] = text
+            print(text, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class BatchBars:
+    """A rich bar per batch: completed and failed lines of its total, and its status."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[stats]}"),
+            console=Console(stderr=True),
+        )  # fmt: skip
+        self.tasks: dict[str, Any] = {}
+        self.bar.start()
+
+    def show(self, batch_id: str, status: str, done: int, failed: int, total: int) -> None:
+        if batch_id not in self.tasks:
+            self.tasks[batch_id] = self.bar.add_task(f"batch {batch_id}", total=total, stats="")
+        stats = f"{status}" + (f", [red]{failed} failed[/red]" if failed else "")
+        self.bar.update(self.tasks[batch_id], total=total, completed=done + failed, stats=stats)
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def make_batch_display(stream: Any = None) -> BatchLines | BatchBars:
+    stream = stream or sys.stderr
+    if stream.isatty() and os.environ.get("TERM") != "dumb":
+        return BatchBars()
+    return BatchLines(stream)

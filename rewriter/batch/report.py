@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from rewriter.items import now_iso
 from rewriter.output import atomic_write
 
-Status = Literal["rewritten", "current", "skipped", "failed", "draft"]
+#: `pending`: waiting for an answer from a Batch API or an exported batch file.
+Status = Literal["rewritten", "current", "skipped", "failed", "draft", "pending"]
 
 
 class Tokens(BaseModel):
@@ -42,7 +43,30 @@ class Totals(BaseModel):
     skipped: int = 0
     failed: int = 0
     draft: int = 0
+    pending: int = 0
     tokens: Tokens = Field(default_factory=Tokens)
+
+
+class BatchRound(BaseModel):
+    """One round of Batch lines: first asks, then resubmitted failures and re-asks."""
+
+    round: int
+    lines: int
+    batches: list[str] = Field(default_factory=list)
+
+
+class BatchRun(BaseModel):
+    """What went through a Batch API (`--via batch-api`) or batch files (`--export-requests`)."""
+
+    via: Literal["batch-api", "export"]
+    batches: list[str] = Field(default_factory=list)
+    inFlight: list[str] = Field(default_factory=list)
+    rounds: list[BatchRound] = Field(default_factory=list)
+    #: Tokens of every answer collected from batch results, valid or not.
+    tokens: Tokens = Field(default_factory=Tokens)
+    #: Estimated US dollars for those tokens at batch prices; None when the model's price is unknown.
+    cost: float | None = None
+    errors: list[str] = Field(default_factory=list)
 
 
 class BatchReport(BaseModel):
@@ -55,6 +79,7 @@ class BatchReport(BaseModel):
     interrupted: bool = False
     totals: Totals = Field(default_factory=Totals)
     items: list[ItemReport] = Field(default_factory=list)
+    batch: BatchRun | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,7 +116,7 @@ def summary_table(report: BatchReport) -> Any:
     table = Table(title="batch summary" + (" (interrupted)" if report.interrupted else ""), show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
-    rows = [
+    rows: list[tuple[str, Any]] = [
         ("rewritten", t.rewritten),
         ("served from cache", t.cached),
         ("skipped (already current)", t.current),
@@ -101,7 +126,25 @@ def summary_table(report: BatchReport) -> Any:
         ("tokens in", t.tokens.input),
         ("tokens out", t.tokens.output),
     ]
+    if report.batch is not None:
+        b = report.batch
+        rows[1] = ("written from batch answers", t.cached)
+        rows[6:6] = [("waiting for batch answers", t.pending)]
+        if b.via == "export":
+            rows.append(("request lines exported", sum(r.lines for r in b.rounds)))
+        else:
+            rows += _batch_api_rows(b)
     for name, value in rows:
         table.add_row(name, str(value))
     table.add_row("wall time", f"{report.wallTime:.2f} s")
     return table
+
+
+def _batch_api_rows(b: BatchRun) -> list[tuple[str, Any]]:
+    return [
+        ("batches", len(b.batches)),
+        ("rounds (lines each)", f"{len(b.rounds)} ({', '.join(str(r.lines) for r in b.rounds) or '-'})"),
+        ("batch tokens in", b.tokens.input),
+        ("batch tokens out", b.tokens.output),
+        ("estimated cost", "unknown (set REWRITER_PRICE_IN/OUT)" if b.cost is None else f"${b.cost:.4f}"),
+    ]
