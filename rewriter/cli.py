@@ -194,12 +194,33 @@ def batch(
     name: str = typer.Option("{date}-{slug}.md", "--name", help="File name template: {date} {year} {month} {day} {slug} {id} {source} {lang} {category}."),
     model: Optional[str] = ModelOpt,
     prompts: Optional[Path] = PromptsOpt,
+    via: str = typer.Option(
+        "online", "--via", metavar="online|batch-api", help="online: send each request from here. batch-api: through the provider's Batch API "
+        "(half price, results within 24 h; rerun the same command to resume).",
+    ),
+    export_requests: Optional[Path] = typer.Option(
+        None, "--export-requests", dir_okay=False, help="Contact no server: write the articles the cache can answer, "
+        "and the missing requests as Batch lines to this file (for vllm run-batch, Ray; then 'rewriter cache import').",
+    ),
+    poll: float = typer.Option(
+        policy.BATCH_POLL_FIRST_S, "--poll", min=0.01, help="batch-api: seconds before the first poll (then longer, up to 10 min).",
+    ),
+    no_wait: bool = typer.Option(False, "--no-wait", help="batch-api: submit or collect what has finished, then exit (for cron)."),
+    cancel: bool = typer.Option(False, "--cancel", help="batch-api: cancel the batches in flight and exit."),
+    file_lines: int = typer.Option(
+        policy.BATCH_FILE_MAX_LINES, "--file-lines", min=1, max=policy.BATCH_FILE_MAX_LINES,
+        help="batch-api: most lines in one Batch file.",
+    ),
+    file_mb: int = typer.Option(
+        policy.BATCH_FILE_MAX_MB, "--file-mb", min=1, max=policy.BATCH_FILE_MAX_MB, help="batch-api: most MB in one Batch file.",
+    ),
 ) -> None:
     """Rewrite every item of one or more feeds into a folder of articles (the batch job).
 
     Articles already current are skipped, so a rerun finishes what an earlier
     run did not. Exit status 1 when any item failed or was written as a draft.
     Example: rewriter batch feed.jsonl --out content/ --concurrency 16 --report run.json
+    Through the Batch API: rewriter batch feed.jsonl --out content/ --via batch-api
     """
     from rewriter.batch import BatchOptions, new_report, run_batch, summary_table
     from rewriter.naming import check_template
@@ -212,13 +233,32 @@ def batch(
     except Exception as exc:
         err(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
+    if via not in ("online", "batch-api") or (export_requests is not None and via != "online"):
+        err("error: --via is 'online' or 'batch-api', and --export-requests goes without it")
+        raise typer.Exit(EXIT_USAGE)
     options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
     run = Run.open(_settings(model=model), prompts)
     result = new_report(list(sources), out)
 
+    async def execute() -> Any:
+        if export_requests is not None:
+            from rewriter.batch.export import run_export
+
+            lines = await run_export(run, list(sources), options, export_requests, result)
+            err(f"wrote {lines} request line(s) to {export_requests}" + (
+                "; answer them (vllm run-batch, Ray), 'rewriter cache import' the output, and rerun this command"
+                if lines else ""))  # fmt: skip
+            return result
+        if via == "batch-api":
+            from rewriter.batch.batch_api import ApiOptions, run_batch_api
+
+            api = ApiOptions(poll=poll, wait=not no_wait, cancel=cancel, max_lines=file_lines, max_bytes=file_mb * 1024 * 1024)
+            return await run_batch_api(run, list(sources), options, api, result)
+        return await run_batch(run, list(sources), options, report=result)
+
     async def go() -> Any:
         try:
-            return await run_batch(run, list(sources), options, report=result)
+            return await execute()
         finally:
             await run.aclose()
 
@@ -231,6 +271,10 @@ def batch(
     Console(stderr=True).print(summary_table(result))
     if report is not None:
         err(f"report written to {report}")
+    in_flight = result.batch.inFlight if result.batch is not None else []
+    if in_flight and not cancel:
+        err(f"{len(in_flight)} batch(es) still running at the provider: {', '.join(in_flight)}")
+        err("run the same command again to collect them (or add --cancel to cancel them)")
     if result.interrupted:
         err("interrupted: nothing half-written; run the same command again to finish")
         raise typer.Exit(_interrupted_status())
@@ -273,12 +317,32 @@ def cache_export(file: Path = typer.Argument(..., help="JSON Lines file to write
 @cache_app.command("import")
 @reports_errors
 def cache_import(
-    file: Path = typer.Argument(..., help="JSON Lines file written by 'cache export'.", exists=True, dir_okay=False),
+    file: Path = typer.Argument(
+        ..., help="JSON Lines file written by 'cache export', or Batch output (OpenAI, vllm run-batch).",
+        exists=True, dir_okay=False,
+    ),
+    requests: Optional[Path] = typer.Option(
+        None, "--requests", exists=True, dir_okay=False,
+        help="Batch output: the request file it answers (default: every file 'batch --export-requests' wrote).",
+    ),
 ) -> None:
-    """Load responses from a JSON Lines export (for offline replay)."""
+    """Load responses from a JSON Lines export (for offline replay) or Batch output lines.
+
+    Batch output lines are matched to their requests by custom_id; valid
+    answers are cached, the rest are asked again by the next 'rewriter batch'.
+    """
+    from rewriter.batch.export import import_results, looks_like_batch_output
     from rewriter.cache import ResponseCache
 
-    typer.echo(f"imported {ResponseCache(_settings().cache_dir).import_(file)} entries from {file}")
+    cache = ResponseCache(_settings().cache_dir)
+    if looks_like_batch_output(file):
+        counts = import_results(cache, file, requests)
+        typer.echo(
+            f"imported {counts['cached']} answers from {file}; "
+            f"{counts['invalid']} invalid and {counts['failed']} failed lines will be asked again"
+        )
+        return
+    typer.echo(f"imported {cache.import_(file)} entries from {file}")
 
 
 @app.command(

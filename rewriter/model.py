@@ -322,29 +322,42 @@ class ModelClient:
                 where=where,
             ) from None
         latency = time.perf_counter() - started
-        usage = response.usage.model_dump() if response.usage else {}
-        if not response.choices:
-            raise ModelError("the model returned no choices (empty answer)", where=where, usage=usage)
-        choice = response.choices[0]
-        content = (choice.message.content or "").strip()
-        refusal = choice.message.refusal
-        if refusal or choice.finish_reason == "content_filter":
-            raise ModelError(f"the model refused: {_short(refusal or 'content filter')}", where=where, usage=usage)
-        if choice.finish_reason == "length":
-            raise ModelError(
-                f"the answer was cut off at max_tokens={policy.MAX_TOKENS} (finish_reason=length)",
-                where=where,
-                usage=usage,
-                last_output=content,
-            )
-        if not content:
-            raise ModelError("the model returned an empty answer", where=where, usage=usage)
+        content, usage = reply_content(response, where)
         return content, usage, latency
+
+    async def api(self) -> Any:
+        """The openai client of this run (the Batch API executor uses its files and batches)."""
+        return await self._openai()
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+def reply_content(response: ChatReply, where: str | None) -> tuple[str, dict[str, int]]:
+    """The answer and token usage of a chat completion; ModelError if it holds none.
+
+    Shared by the online path and Batch result lines, so both judge a reply alike.
+    """
+    usage = response.usage.model_dump() if response.usage else {}
+    if not response.choices:
+        raise ModelError("the model returned no choices (empty answer)", where=where, usage=usage)
+    choice = response.choices[0]
+    content = (choice.message.content or "").strip()
+    refusal = choice.message.refusal
+    if refusal or choice.finish_reason == "content_filter":
+        raise ModelError(f"the model refused: {_short(refusal or 'content filter')}", where=where, usage=usage)
+    if choice.finish_reason == "length":
+        raise ModelError(
+            f"the answer was cut off at max_tokens={policy.MAX_TOKENS} (finish_reason=length)",
+            where=where,
+            usage=usage,
+            last_output=content,
+        )
+    if not content:
+        raise ModelError("the model returned an empty answer", where=where, usage=usage)
+    return content, usage
 
 
 def _short(text: str, limit: int = 300) -> str:

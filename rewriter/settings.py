@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=policy.TRANSPORT_RETRIES, ge=0, le=10)
     attempts: int = Field(default=policy.ANSWER_ATTEMPTS, ge=1, le=10)
     prompts: Path | None = None
+    #: Price overrides for the batch report's cost estimate (US dollars per
+    #: million tokens; see policy.PRICES_PER_MILLION).
+    price_in: float | None = Field(default=None, ge=0)
+    price_out: float | None = Field(default=None, ge=0)
+    batch_discount: float = Field(default=policy.BATCH_DISCOUNT, ge=0, le=1)
 
     @field_validator("openai_base_url")
     @classmethod
