@@ -227,7 +227,8 @@ class Profile:
         rewriter writes for a language the profile lacks, and what articles
         written with `language: en` have)."""
         english = [OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, self.impact_heading]
-        local = dict(self.headings).get(lang.lower()) if isinstance(lang, str) else None
+        table, lang = dict(self.headings), lang.lower() if isinstance(lang, str) else ""
+        local = table.get(lang) or table.get(lang.split("-")[0])
         return list(local) if local and any(title in local for title in found) else english
 
 
@@ -307,7 +308,8 @@ def may_have_any_mojibake(text: str) -> bool:
     """False when the text surely has no mojibake, repairable or not."""
     from rewriter.mojibake import markers
 
-    return may_have_mojibake(text) or next(markers(text), None) is not None  # badness: searched by the first
+    # ftfy's badness pattern is not passed to `markers`: may_have_mojibake searched it.
+    return may_have_mojibake(text) or next(markers(text), None) is not None
 
 
 def mojibake_problem(text: str) -> str | None:

@@ -19,11 +19,9 @@ from rewriter.errors import PromptError
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 DEFAULT_PROMPT = "rewrite"
 DEFAULT_IMPACT_HEADING = "Impact on the crypto market"
-#: The first two headings of an English article (the third is the profile's).
-ENGLISH_HEADINGS = ("Overview", "What Happened")
 #: `language: source` writes each article in its item's own language.
 SOURCE_LANGUAGE = "source"
-_LANGUAGE_CODE = re.compile(r"\A[a-z]{2,3}\Z")
+_LANGUAGE_CODE = re.compile(r"\A[a-z]{2,3}(?:-[a-z0-9]{2,8})*\Z")
 
 
 def packaged_prompts_root() -> Path:
@@ -53,17 +51,24 @@ class Prompt:
         """The language an article of an item in `item_lang` is written in."""
         return item_lang if self.language == SOURCE_LANGUAGE else self.language
 
+    def _known(self, lang: str) -> tuple[str, tuple[str, str, str]] | None:
+        """The profile's entry for `lang`, or for its base language (`pt-br` → `pt`)."""
+        table = dict(self.languages)
+        return table.get(lang) or table.get(lang.split("-")[0])
+
     def language_name(self, lang: str) -> str:
         """What the prompt calls the language: `English`, `Spanish`, ..."""
         if lang == "en":
             return "English"
-        known = dict(self.languages).get(lang)
+        known = self._known(lang)
         return known[0] if known else f"the language whose ISO 639 code is '{lang}'"
 
     def headings(self, lang: str) -> tuple[str, str, str]:
         """The three headings of an article in `lang`; English where the profile has none."""
-        known = dict(self.languages).get(lang) if lang != "en" else None
-        return known[1] if known else (*ENGLISH_HEADINGS, self.impact_heading)
+        from rewriter.render import OVERVIEW_HEADING, WHAT_HAPPENED_HEADING
+
+        known = self._known(lang) if lang.split("-")[0] != "en" else None
+        return known[1] if known else (OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, self.impact_heading)
 
     def variables(self) -> set[str]:
         return set(_VARIABLE.findall(self.system)) | set(_VARIABLE.findall(self.user))

@@ -121,6 +121,7 @@ def test_a_language_the_profile_lacks_gets_english_headings_and_its_code_in_the_
     prompt = load_prompt(source_prompts(tmp_path))
     assert prompt.headings("sv") == ("Overview", "What Happened", "Impact on the crypto market")
     assert prompt.language_name("sv") == "the language whose ISO 639 code is 'sv'"
+    assert prompt.language_name("pt-br") == "Portuguese" and prompt.headings("pt-br")[0] == "Visão geral"
     assert [prompt.headings(code)[0] for code in ("es", "de", "fr", "pt")] == ["Resumen", "Überblick", "Aperçu", "Visão geral"]
 
 
