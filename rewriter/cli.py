@@ -383,7 +383,7 @@ def run_check(argv: list[str]) -> int:
         help="block on warnings too: a stale article (RW005, written with an older prompt version) then exits 1",
     )  # fmt: skip
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json, for CI")
-    parser.add_argument("--prompts", type=Path, help="prompt folder whose profile gives the version and impact heading")
+    parser.add_argument("--prompts", type=Path, help="prompt folder whose profile gives the version and headings")
     args = parser.parse_args(argv)  # a usage error exits with status 2
     try:
         report = check_paths(args.paths, args.prompts, include_drafts=args.include_drafts, strict=args.strict)
