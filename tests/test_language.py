@@ -82,11 +82,12 @@ def article_of(out: Path) -> tuple[dict, list[str], str]:
 
 def test_default_profile_writes_english_and_keeps_the_items_language(tmp_path, use_fake):
     out = tmp_path / "out"
-    result = run_cli("batch", str(spanish_feed(tmp_path)), "--out", str(out))
+    result = run_cli("batch", str(spanish_feed(tmp_path)), "--out", str(out), "--name", "{lang}/{slug}.md")
     assert result.returncode == 0, result.stdout + result.stderr
     [request] = use_fake.requests
     assert "a clear, neutral article in English, in your own words." in request["messages"][0]["content"]
     meta, headings, path = article_of(out)
+    assert Path(path).parent.name == "en"  # `{lang}` in --name is the article's language, as `lang` says
     assert meta["lang"] == "en" and meta["ai"]["sourceLang"] == "es"
     assert headings == ENGLISH_HEADINGS
     check = run_cli("check", path)
@@ -97,12 +98,12 @@ def test_language_source_writes_the_items_language(tmp_path, use_fake):
     use_fake.default = lambda request: Reply(json.dumps(SPANISH_ANSWER))
     out = tmp_path / "out"
     prompts = source_prompts(tmp_path)
-    result = run_cli("batch", str(spanish_feed(tmp_path)), "--out", str(out), "--prompts", str(prompts))
+    result = run_cli("batch", str(spanish_feed(tmp_path)), "--out", str(out), "--prompts", str(prompts), "--name", "{lang}/{slug}.md")
     assert result.returncode == 0, result.stdout + result.stderr
     [request] = use_fake.requests
     assert "a clear, neutral article in Spanish, in your own words." in request["messages"][0]["content"]
     meta, headings, path = article_of(out)
-    assert meta["lang"] == "es" and "sourceLang" not in meta["ai"]
+    assert meta["lang"] == "es" and "sourceLang" not in meta["ai"] and Path(path).parent.name == "es"
     assert headings == SPANISH_HEADINGS
     # The description is the cut of the Spanish overview, and the check judges it so.
     assert meta["description"] == describe(SPANISH_ANSWER["overview"]) and meta["description"].endswith("…")

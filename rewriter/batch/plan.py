@@ -94,7 +94,7 @@ class Planner:
 
     def target(self, item: FeedItem) -> tuple[str, Path, ArticleState | None]:
         """The article's name, path and current state; a name taken by another item gets a suffix."""
-        rel = article_name(item, self.options.template)
+        rel = article_name(item, self.options.template, self.run.prompt.article_lang(item.lang))
         for candidate in _candidates(rel, item):
             owner = self.claimed.get(candidate)
             if owner is not None and owner != item.identity:
