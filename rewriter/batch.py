@@ -46,8 +46,25 @@ class Tokens(BaseModel):
     output: int = 0
 
 
+class ReviewWarning(BaseModel):
+    """One reason an article was kept as a draft, with the text at fault, for the review page."""
+
+    message: str
+    #: The part of the answer at fault: `overview`, `what_happened[1]`, `impact[2]`.
+    field: str | None = None
+    #: That part's text as written: the paragraph or bullet to highlight.
+    text: str | None = None
+    #: The unsupported figures or names in it.
+    words: list[str] = Field(default_factory=list)
+
+
 class ItemReport(BaseModel):
-    """What happened to one item. `status` draft = written, but blocked from publishing."""
+    """What happened to one item. `status` draft = written, but blocked from publishing.
+
+    The fields after `error` are what an editor needs to review the item
+    (`rewriter report`); they are filled for drafts, failures and articles
+    with dropped sentences only, so a large clean run stays small.
+    """
 
     id: str
     source: str
@@ -57,6 +74,14 @@ class ItemReport(BaseModel):
     tokens: Tokens = Field(default_factory=Tokens)
     latency: float = 0.0
     error: str | None = None
+    title: str | None = None
+    #: The normalised source text the model was given (title, subtitle, body).
+    sourceText: str | None = None
+    #: The article body written (a draft), or the model's last answer (a failure).
+    article: str | None = None
+    warnings: list[ReviewWarning] = Field(default_factory=list)
+    #: Sentences removed from the answer before it was published (`ai.dropped`).
+    dropped: list[str] = Field(default_factory=list)
 
 
 class Totals(BaseModel):
@@ -77,6 +102,10 @@ class BatchReport(BaseModel):
     startedAt: str
     wallTime: float = 0.0
     interrupted: bool = False
+    #: The model answering, and what this run's tokens cost in USD: 0 for the
+    #: embedded model, from REWRITER_PRICE_IN/OUT otherwise, else unknown.
+    model: str | None = None
+    cost: float | None = None
     totals: Totals = Field(default_factory=Totals)
     items: list[ItemReport] = Field(default_factory=list)
 
@@ -97,6 +126,64 @@ class BatchReport(BaseModel):
         if not entry.cached:  # tokens spent by this run, not replayed from the cache
             t.tokens.input += entry.tokens.input
             t.tokens.output += entry.tokens.output
+
+
+# --- what the review page needs -------------------------------------------------
+
+
+def _part(answer: Any, name: str) -> str | None:
+    """One part of an answer by its review name: `overview`, `what_happened[1]`, `impact[2]`."""
+    head, _, index = name.partition("[")
+    value = getattr(answer, head, None)
+    if index and isinstance(value, list):
+        n = int(index.rstrip("]")) if index.rstrip("]").isdigit() else len(value)
+        value = value[n] if n < len(value) else None
+    return value if isinstance(value, str) else None
+
+
+def _body(document: str) -> str:
+    """The Markdown body of an article (what follows its front matter)."""
+    end = document.find("\n---\n", 3)
+    return document[end + 5 :] if document.startswith("---\n") and end >= 0 else document
+
+
+def written_details(outcome: Any, document: str) -> dict[str, Any]:
+    """Title always; source, body, warnings and dropped sentences for a draft or a pruned answer."""
+    item = outcome.item
+    if outcome.publishable and not outcome.dropped:
+        return {"title": item.title}
+    warnings = [
+        ReviewWarning(message=p.message, field=p.field, text=_part(outcome.answer, p.field), words=[p.figure] if p.figure else [])
+        for p in outcome.problems
+    ]  # fmt: skip
+    return {
+        "title": item.title, "sourceText": item.text.joined(), "article": _body(document),
+        "warnings": warnings, "dropped": list(outcome.dropped),
+    }  # fmt: skip
+
+
+def failed_details(item: FeedItem, exc: RewriterError) -> dict[str, Any]:
+    """Title and source of an item the model could not rewrite, and its last answer if any."""
+    last = getattr(exc, "last_output", None)
+    return {"title": item.title, "sourceText": item.text.joined(), "article": last}
+
+
+def draft_details(path: Path, item: FeedItem | None) -> dict[str, Any]:
+    """A draft written by an earlier run: its title, body and warnings read back from the file."""
+    meta = _front_matter(path) or {}
+    ai = meta.get("ai") if isinstance(meta.get("ai"), dict) else {}
+    listed = ai.get("warnings") if isinstance(ai.get("warnings"), list) else []
+    try:
+        body = _body(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        body = None
+    title = item.title if item is not None else meta.get("title")
+    return {
+        "title": title if isinstance(title, str) else None,
+        "sourceText": item.text.joined() if item is not None else None,
+        "article": body,
+        "warnings": [ReviewWarning(message=str(w)) for w in listed],
+    }
 
 
 # --- options ------------------------------------------------------------------
@@ -386,7 +473,7 @@ class BatchJob:
                 identity = (entry["id"][0], entry["id"][1])
                 self.claimed.setdefault(entry["path"], identity)
                 return self.duplicate(identity, pending.where) or self._current(
-                    identity, pending.where, entry["path"], entry.get("blocked", False)
+                    identity, pending.where, entry["path"], entry.get("blocked", False), None
                 )
         try:
             built = pending.build()
@@ -401,16 +488,18 @@ class BatchJob:
         rel, path, state = self.target(item)
         if state is not None and state.current and not self.options.force:
             self.index.record(pending.digest, self.out, rel, item.identity, self.version, state.blocked)
-            return self._current(item.identity, pending.where, rel, state.blocked)
+            return self._current(item.identity, pending.where, rel, state.blocked, item)
         return await self._rewrite(item, pending.digest, rel, path)
 
-    def _current(self, identity: tuple[str, str], where: str, rel: str, blocked: bool) -> ItemReport:
+    def _current(self, identity: tuple[str, str], where: str, rel: str, blocked: bool, item: FeedItem | None) -> ItemReport:
         if blocked:  # still a draft: it must not be published, so the run is not clean
             return ItemReport(
                 id=":".join(identity), source=where, status="draft", path=rel,
                 error="already written as a draft (ungrounded figures); edit it or rerun with --force",
+                **draft_details(self.out / rel, item),
             )  # fmt: skip
-        return ItemReport(id=":".join(identity), source=where, status="current", path=rel)
+        title = item.title if item is not None else None
+        return ItemReport(id=":".join(identity), source=where, status="current", path=rel, title=title)
 
     async def _rewrite(self, item: FeedItem, digest: str, rel: str, path: Path) -> ItemReport:
         from rewriter.rewrite import render_article, rewrite_item
@@ -421,9 +510,11 @@ class BatchJob:
             article = render_article(outcome, self.run.prompt.impact_heading)
         except ModelError as exc:
             tokens = Tokens(input=exc.usage.get("prompt_tokens", 0), output=exc.usage.get("completion_tokens", 0))
-            return ItemReport(id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc))
+            return ItemReport(
+                id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc), **failed_details(item, exc)
+            )  # fmt: skip
         except RewriterError as exc:
-            return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc))
+            return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc), **failed_details(item, exc))
         write = asyncio.ensure_future(atomic_write_async(path, article))
         try:
             await asyncio.shield(write)
@@ -434,11 +525,11 @@ class BatchJob:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(write)
             write.result()
-            self.finish(self._written(outcome, digest, rel, item))
+            self.finish(self._written(outcome, digest, rel, item, article))
             raise
-        return self._written(outcome, digest, rel, item)
+        return self._written(outcome, digest, rel, item, article)
 
-    def _written(self, outcome: Any, digest: str, rel: str, item: FeedItem) -> ItemReport:
+    def _written(self, outcome: Any, digest: str, rel: str, item: FeedItem, article: str) -> ItemReport:
         blocked = not outcome.publishable
         self.index.record(digest, self.out, rel, item.identity, self.version, blocked)
         return ItemReport(
@@ -452,6 +543,7 @@ class BatchJob:
             ),
             latency=round(outcome.latency, 4),
             error=f"written as a draft: {'; '.join(outcome.warnings)}" if blocked else None,
+            **written_details(outcome, article),
         )
 
     async def worker(self, stream: Iterator[Any], budget: list[int]) -> None:
@@ -511,6 +603,7 @@ async def run_batch(
         raise
     finally:
         report.wallTime = round(time.perf_counter() - started, 3)
+        report.model, report.cost = run.client.endpoint.model, run_cost(run.settings, report.totals.tokens)
         progress.close()
         index.close()
         if options.report is not None:
@@ -518,12 +611,26 @@ async def run_batch(
     return report
 
 
+def run_cost(settings: Any, tokens: Tokens) -> float | None:
+    """What the run's own tokens cost in USD: nothing on the embedded model, else from the prices set, else unknown."""
+    from rewriter.settings import Provider
+
+    if settings.resolved_provider() is Provider.LOCAL:
+        return 0.0
+    if settings.price_in is None or settings.price_out is None:
+        return None
+    return round((tokens.input * settings.price_in + tokens.output * settings.price_out) / 1e6, 6)
+
+
 def new_report(sources: list[str | Path], out: Path) -> BatchReport:
     return BatchReport(sources=[str(s) for s in sources], out=str(out.resolve()), startedAt=now_iso())
 
 
 def write_report(report: BatchReport, path: Path) -> None:
-    atomic_write(path, report.model_dump_json(indent=2) + "\n")
+    """JSON, or the review page when the name ends in .html/.htm."""
+    from rewriter.report_html import is_html, render_report
+
+    atomic_write(path, render_report(report) if is_html(path) else report.model_dump_json(indent=2) + "\n")
 
 
 def summary_table(report: BatchReport) -> Any:

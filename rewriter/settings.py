@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=policy.TRANSPORT_RETRIES, ge=0, le=10)
     attempts: int = Field(default=policy.ANSWER_ATTEMPTS, ge=1, le=10)
     prompts: Path | None = None
+    #: USD per million input / output tokens, to put a cost on a batch report.
+    price_in: float | None = Field(default=None, ge=0)
+    price_out: float | None = Field(default=None, ge=0)
 
     @field_validator("openai_base_url")
     @classmethod
