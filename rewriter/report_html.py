@@ -129,6 +129,7 @@ def render_report(report: BatchReport) -> str:
         views=views,
         reviews=[v for v in views if v.reviewed],
         counts=counts,
+        cached=sum(v.item.cached for v in views),
         statuses=STATUSES,
         csp=CSP,
     )

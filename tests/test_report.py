@@ -124,7 +124,22 @@ def test_report_of_the_committed_example_replays(tmp_path):
     drafts = [r for r in tree.rows if "s-draft" in r]
     assert len(tree.reviews) == len(drafts) + sum("s-failed" in r for r in tree.rows)
     assert drafts and any(kind == "fault" for kind, _ in tree.marks)
-    assert "$0.0000" in tree.text  # the embedded model costs nothing
+    assert "$0cost" in tree.text  # the embedded model costs nothing
+
+
+def test_cost_is_known_from_the_prices_set_and_unknown_without(tmp_path, use_fake, monkeypatch):
+    feed = jsonl(tmp_path / "feed.jsonl", [story(1, "Calm story about markets", "Markets were calm on Tuesday.")])
+    unpriced = run_cli("batch", str(feed), "--out", str(tmp_path / "a"), "--report", str(tmp_path / "a.json"))
+    assert unpriced.returncode == 0, unpriced.stderr
+    assert json.loads((tmp_path / "a.json").read_text())["cost"] is None
+    prices = {"REWRITER_PRICE_IN": "2.5", "REWRITER_PRICE_OUT": "10", "REWRITER_CACHE_MODE": "off"}
+    run = run_cli("batch", str(feed), "--out", str(tmp_path / "b"), "--report", str(tmp_path / "b.json"), env=prices)
+    report = json.loads((tmp_path / "b.json").read_text())
+    tokens = report["totals"]["tokens"]
+    assert tokens["input"] > 0 and report["model"] == "fake-model", run.stderr
+    assert report["cost"] == pytest.approx((tokens["input"] * 2.5 + tokens["output"] * 10) / 1e6)
+    assert run_cli("report", str(tmp_path / "b.json")).returncode == 0  # -o defaults to b.html
+    assert f"${report['cost']:.4f}" in parse((tmp_path / "b.html").read_text(encoding="utf-8")).text
 
 
 @pytest.mark.parametrize(
