@@ -93,6 +93,8 @@ class Outcome:
     attempts: int
     cached: bool
     warnings: list[str] = field(default_factory=list)
+    #: The review's findings behind `warnings`, with the field and figure at fault.
+    problems: list[Problem] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     latency: float = 0.0
@@ -208,7 +210,8 @@ async def _answer_item(item: FeedItem, prompt: Prompt, client: ModelClient, *, a
         if pruned is not None and not any(p.blocking for p in review(pruned.answer, facts)):
             outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
             return outcome
-    outcome.warnings = [p.message for p in problems if p.blocking]
+    outcome.problems = [p for p in problems if p.blocking]
+    outcome.warnings = [p.message for p in outcome.problems]
     return outcome
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from rewriter import policy
 from rewriter.batch.index import ArticleIndex, ArticleState, article_state
-from rewriter.batch.report import BatchReport, ItemReport, Tokens
+from rewriter.batch.report import BatchReport, ItemReport, Tokens, draft_details, written_details
 from rewriter.errors import InputError, RewriterError, unexpected
 from rewriter.items import FeedItem
 from rewriter.naming import DEFAULT_TEMPLATE, article_name, disambiguated
@@ -120,7 +120,7 @@ class Planner:
                 identity = (entry["id"][0], entry["id"][1])
                 self.claimed.setdefault(entry["path"], identity)
                 return self.duplicate(identity, pending.where) or self._current(
-                    identity, pending.where, entry["path"], entry.get("blocked", False)
+                    identity, pending.where, entry["path"], entry.get("blocked", False), None
                 )
         try:
             built = pending.build()
@@ -135,16 +135,20 @@ class Planner:
         rel, path, state = self.target(item)
         if state is not None and state.current and not self.options.force:
             self.index.record(pending.digest, self.out, rel, item.identity, self.version, state.blocked)
-            return self._current(item.identity, pending.where, rel, state.blocked)
+            return self._current(item.identity, pending.where, rel, state.blocked, item)
         return Target(item, pending.digest, rel, path)
 
-    def _current(self, identity: tuple[str, str], where: str, rel: str, blocked: bool) -> ItemReport:
+    def _current(
+        self, identity: tuple[str, str], where: str, rel: str, blocked: bool, item: FeedItem | None
+    ) -> ItemReport:
         if blocked:  # still a draft: it must not be published, so the run is not clean
             return ItemReport(
                 id=":".join(identity), source=where, status="draft", path=rel,
                 error="already written as a draft (ungrounded figures); edit it or rerun with --force",
+                **draft_details(self.out / rel, item),
             )  # fmt: skip
-        return ItemReport(id=":".join(identity), source=where, status="current", path=rel)
+        title = item.title if item is not None else None
+        return ItemReport(id=":".join(identity), source=where, status="current", path=rel, title=title)
 
     def written(self, outcome: Any, target: Target) -> ItemReport:
         """The report of an article just written for `target`, recorded in the index."""
@@ -162,4 +166,5 @@ class Planner:
             ),
             latency=round(outcome.latency, 4),
             error=f"written as a draft: {'; '.join(outcome.warnings)}" if blocked else None,
+            **written_details(outcome, self.run.prompt.impact_heading),
         )
