@@ -226,7 +226,7 @@ def test_replay_mode_is_refused_with_a_clear_message(tmp_path, monkeypatch, feed
         result = run_cli(
             "batch", str(feed), "--out", str(tmp_path / "out"), "--via", "batch-api", env={"REWRITER_CACHE_MODE": "replay"}
         )
-    assert result.returncode != 0 and "REWRITER_CACHE_MODE=use" in result.stderr
+    assert result.returncode == 2 and "REWRITER_CACHE_MODE=use" in result.stderr
     assert "Traceback" not in result.stderr and not server.created
 
 
@@ -308,3 +308,10 @@ def test_the_estimated_cost_uses_the_overridden_prices_and_the_batch_discount(tm
     # 1,000 tokens in at $1/M and 500 out at $2/M, half price through the Batch API
     assert report_of(tmp_path / "out")["batch"]["cost"] == 0.001
     assert "$0.0010" in result.stderr
+
+
+def test_the_batch_api_without_a_configured_server_is_a_usage_error(tmp_path, feed):
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "out"), "--via", "batch-api")
+    assert result.returncode == 2
+    assert "--via batch-api needs a server with a Batch API" in result.stderr
+    assert not (tmp_path / "out").exists()

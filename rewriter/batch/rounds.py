@@ -27,6 +27,20 @@ def state_folder(out: Path) -> Path:
     return out.resolve() / STATE_DIR
 
 
+def batch_path_problem(settings: Any, via: str) -> str | None:
+    """Why these settings cannot run a Batch path (a usage error), or None."""
+    from rewriter.settings import Provider
+
+    if settings.cache_mode is not CacheMode.USE:
+        return (
+            "batch files and the Batch API keep their answers in the cache, so they need "
+            f"REWRITER_CACHE_MODE=use (it is {settings.cache_mode.value})"
+        )
+    if via == "batch-api" and settings.resolved_provider() is Provider.LOCAL:
+        return "--via batch-api needs a server with a Batch API: set OPENAI_BASE_URL and OPENAI_API_KEY"
+    return None
+
+
 def require_cache(run: Any) -> None:
     """The cache is the Batch paths' resume state: it must be read and written."""
     if run.cache.mode is not CacheMode.USE:
