@@ -378,15 +378,22 @@ def run_check(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(
         prog="rewriter check",
-        description="Check articles before they go live; offline, no model. Exit status 1 when any is blocked.",
+        description=(
+            "Check articles before they go live; offline, no model. Exit status 1 when any is blocked. "
+            "A stale article (RW005) is a warning: it passes unless --strict."
+        ),
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="articles, or folders to search for *.md")
     parser.add_argument("--include-drafts", action="store_true", help="check articles with 'draft: true' too")
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="block on warnings too: a stale article (RW005, written with an older prompt version) then exits 1",
+    )  # fmt: skip
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json, for CI")
     parser.add_argument("--prompts", type=Path, help="prompt folder whose profile gives the version and impact heading")
     args = parser.parse_args(argv)  # a usage error exits with status 2
     try:
-        report = check_paths(args.paths, args.prompts, include_drafts=args.include_drafts)
+        report = check_paths(args.paths, args.prompts, include_drafts=args.include_drafts, strict=args.strict)
     except FileNotFoundError as exc:
         err(f"error: no such file or folder: {exc}")
         return EXIT_USAGE

@@ -110,6 +110,40 @@ def _add_usage(total: dict[str, int], usage: dict[str, int]) -> None:
 async def rewrite_item(
     item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int = policy.ANSWER_ATTEMPTS
 ) -> Outcome:
+    """Rewrite one item; mojibake left in any text the article shows keeps it a draft."""
+    outcome = await _answer_item(item, prompt, client, attempts=attempts)
+    outcome.warnings += mojibake_warnings(outcome)
+    return outcome
+
+
+def mojibake_warnings(outcome: Outcome) -> list[str]:
+    """A warning per shown field with mojibake repair could not undo, quoting it.
+
+    Readers repair what can be repaired (`normalise`); what is left, in the
+    item's own fields or copied into the answer by the model, is never
+    published (spec: rewriter must never write mojibake).
+    """
+    from rewriter.mojibake import find_mojibake
+
+    item, answer = outcome.item, outcome.answer
+    fields: list[tuple[str, str]] = [
+        ("title", item.title),
+        ("description", describe(answer.overview)),
+        ("category", item.category),
+        *((f"tags[{i}]", tag) for i, tag in enumerate(item.tags)),
+        *((str(key), value) for key, value in item.extra.items() if isinstance(value, str)),
+        ("overview", answer.overview),
+        *((f"what_happened[{i}]", text) for i, text in enumerate(answer.what_happened)),
+        *((f"impact[{i}]", text) for i, text in enumerate(answer.impact)),
+    ]
+    return [
+        f"'{name}' has mojibake that could not be repaired: '{damage}'"
+        for name, text in fields
+        if (damage := find_mojibake(text)) is not None
+    ]
+
+
+async def _answer_item(item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int) -> Outcome:
     """Ask, validate, review and re-ask until the answer is clean or attempts run out."""
     base = build_messages(item, prompt)
     facts = facts_of(item, prompt)
