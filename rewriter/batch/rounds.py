@@ -7,7 +7,10 @@ online; the requests still missing become the round's Batch lines.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +91,27 @@ def merge_round(report: BatchReport, rendered: BatchReport, first: bool) -> None
     for entry in items:
         fresh.add(entry)
     report.items, report.totals = fresh.items, fresh.totals
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the state folder for this run: two runs at once (a cron job that
+    overlaps the previous one) could submit the same lines twice."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise InputError(
+                f"another 'rewriter batch' ({holder}) is working on this folder; wait for it to finish",
+                where=str(folder.parent),
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
