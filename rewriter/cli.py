@@ -226,6 +226,7 @@ def batch(
     Through the Batch API: rewriter batch feed.jsonl --out content/ --via batch-api
     """
     from rewriter.batch import BatchOptions, new_report, run_batch, summary_table
+    from rewriter.batch.rounds import batch_path_problem
     from rewriter.naming import check_template
     from rewriter.readers.feed import is_url
     from rewriter.runtime import Run
@@ -240,7 +241,13 @@ def batch(
         err("error: --via is 'online' or 'batch-api', and --export-requests goes without it")
         raise typer.Exit(EXIT_USAGE)
     options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
-    run = Run.open(_settings(model=model), prompts)
+    settings = _settings(model=model)
+    if via == "batch-api" or export_requests is not None:
+        problem = batch_path_problem(settings, via)
+        if problem:
+            err(f"error: {problem}")
+            raise typer.Exit(EXIT_USAGE)
+    run = Run.open(settings, prompts)
     result = new_report(list(sources), out)
 
     async def execute() -> Any:

@@ -30,7 +30,7 @@ from rewriter.batch.plan import BatchOptions
 from rewriter.batch.progress import BatchLines, make_batch_display
 from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens, estimated_cost
 from rewriter.batch.results import ResultSink, result_lines
-from rewriter.batch.rounds import first_format, merge_round, render_round, require_cache, state_folder
+from rewriter.batch.rounds import first_format, folder_lock, merge_round, render_round, require_cache, state_folder
 from rewriter.errors import InputError, ModelError
 from rewriter.output import atomic_write
 
@@ -262,6 +262,13 @@ async def run_batch_api(
     require_cache(run)
     options.out.mkdir(parents=True, exist_ok=True)
     folder = state_folder(options.out)
+    with folder_lock(folder):
+        return await _run_locked(run, sources, options, api_options, report, folder)
+
+
+async def _run_locked(
+    run: Any, sources: list[str | Path], options: BatchOptions, api_options: ApiOptions, report: BatchReport, folder: Path
+) -> BatchReport:
     executor = Executor(run, folder, api_options)
     started = time.perf_counter()
     try:
