@@ -37,7 +37,7 @@ SEED_FIRST_SENTENCE = (
 
 def _node_version() -> tuple[int, ...] | None:
     try:
-        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.match(r"v(\d+)\.(\d+)", out.strip())
@@ -61,9 +61,19 @@ def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(SITE / name, root / name)
     env = _node_env()
     quiet = ["--no-audit", "--no-fund", "--loglevel=error"]
-    offline = subprocess.run(["npm", "ci", "--offline", *quiet], cwd=root, env=env, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
+    offline = subprocess.run(
+        ["npm", "ci", "--offline", *quiet],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=NPM_TIMEOUT_S,
+    )
     if offline.returncode != 0:  # npm's cache lacks something: fetch from the registry
-        online = subprocess.run(["npm", "ci", *quiet], cwd=root, env=env, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
+        online = subprocess.run(
+            ["npm", "ci", *quiet], cwd=root, env=env, capture_output=True, text=True, check=False, timeout=NPM_TIMEOUT_S
+        )
         assert online.returncode == 0, f"npm ci failed:\n{online.stdout}\n{online.stderr}"
     return root / "node_modules"
 
@@ -83,7 +93,7 @@ def astro_build(site: Path) -> subprocess.CompletedProcess[str]:
     # --force: the content layer's cache lives in the shared node_modules.
     return subprocess.run(
         ["npx", "--no-install", "astro", "build", "--force"],
-        cwd=site, env=_node_env(), capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
+        cwd=site, env=_node_env(), capture_output=True, text=True, check=False, timeout=BUILD_TIMEOUT_S,
     )  # fmt: skip
 
 
@@ -129,9 +139,7 @@ def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modul
     site, content = site_copy(tmp_path, node_modules)
     imported = run_cli("cache", "import", str(EXAMPLES / "cache.jsonl"))
     assert imported.returncode == 0, imported.stderr
-    batch = run_cli(
-        "batch", str(EXAMPLES / "drafts"), "--out", str(content), env={"REWRITER_CACHE_MODE": "replay"}
-    )
+    batch = run_cli("batch", str(EXAMPLES / "drafts"), "--out", str(content), env={"REWRITER_CACHE_MODE": "replay"})
     assert "Traceback" not in batch.stderr and "no recorded response" not in batch.stderr, batch.stderr
     write_seed_articles(content)
 
@@ -171,7 +179,9 @@ def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modul
     ],
     ids=["sentiment-MAYBE", "publishedAt-not-a-date"],
 )
-def test_a_wrong_type_in_the_front_matter_breaks_the_build_naming_the_file(tmp_path, node_modules, broken, field, fault):
+def test_a_wrong_type_in_the_front_matter_breaks_the_build_naming_the_file(
+    tmp_path, node_modules, broken, field, fault
+):
     site, content = site_copy(tmp_path, node_modules)
     seed = repaired_seed_text()
     assert broken[0] in seed
