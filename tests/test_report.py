@@ -92,6 +92,20 @@ def test_json_report_carries_what_the_page_needs(mixed_run):
     failed = items["Broken story about banks"]
     assert failed["status"] == "failed" and failed["article"] == HOSTILE_ANSWER
     assert "Banks said little" in failed["sourceText"]
+    # A rerun leaves the draft alone but still reports it for review, read back from its file.
+    rerun = run_cli(
+        "batch",
+        str(mixed_run / "feed.jsonl"),
+        "--out",
+        str(mixed_run / "out"),
+        "--report",
+        str(mixed_run / "again.json"),
+    )
+    assert rerun.returncode == 1
+    [again] = [e for e in json.loads((mixed_run / "again.json").read_text())["items"] if e["path"] == draft["path"]]
+    assert again["status"] == "draft" and again["title"] == draft["title"]
+    assert again["article"] == draft["article"] and again["sourceText"] == draft["sourceText"]
+    assert [w["message"] for w in again["warnings"]] == [w["message"] for w in draft["warnings"]]
 
 
 def test_html_report_is_one_self_contained_page_without_script(mixed_run):
