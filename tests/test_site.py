@@ -132,7 +132,8 @@ def write_seed_articles(content: Path) -> None:
         .replace("'2025-11-14T17:46:49.000Z'", "'2025-11-10T08:00:00.000Z'")
         .replace("externalId: '54398936'", "externalId: '54398000'")
     )  # fmt: skip
-    (content / "older-article.md").write_text(older, encoding="utf-8")
+    (content / "archive").mkdir()  # a subfolder, as `--name '{source}/{date}-{slug}.md'` makes
+    (content / "archive" / "older-article.md").write_text(older, encoding="utf-8")
 
 
 def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modules):
@@ -143,11 +144,13 @@ def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modul
     assert "Traceback" not in batch.stderr and "no recorded response" not in batch.stderr, batch.stderr
     write_seed_articles(content)
 
-    articles = {p.stem: frontmatter.load(str(p)) for p in content.glob("*.md")}
+    articles = {
+        p.relative_to(content).with_suffix("").as_posix(): frontmatter.load(str(p)) for p in content.rglob("*.md")
+    }
     published = {stem for stem, post in articles.items() if post["draft"] is False}
     drafts = set(articles) - published
     assert drafts, "the committed cache should give at least one draft"
-    assert {"seed-article", "older-article"} <= published
+    assert {"seed-article", "archive/older-article"} <= published
     # The site's pre-commit hook passes: drafts are skipped, the rest are clean.
     check = run_cli("check", str(content))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -155,12 +158,12 @@ def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modul
     build = astro_build(site)
     assert build.returncode == 0, build.stdout + build.stderr
     dist = site / "dist"
-    pages = {p.parent.name for p in (dist / "articles").glob("*/index.html")}
+    pages = {p.parent.relative_to(dist / "articles").as_posix() for p in (dist / "articles").rglob("index.html")}
     assert pages == published  # one page per article that is not a draft, none for a draft
 
     index = _Text.of(dist / "index.html")
     article_links = [link for link in index.links if link.startswith("/articles/")]
-    assert article_links[:2] == ["/articles/seed-article/", "/articles/older-article/"]  # newest first
+    assert article_links[:2] == ["/articles/seed-article/", "/articles/archive/older-article/"]  # newest first
     assert len(article_links) == len(published)
     assert not {f"/articles/{stem}/" for stem in drafts} & set(index.links)
 
