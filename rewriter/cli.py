@@ -294,7 +294,10 @@ def batch(
 @app.command("report")
 @reports_errors
 def report_page(
-    report: Path = typer.Argument(..., help="A JSON report written by `rewriter batch --report run.json`.", show_default=False, dir_okay=False),
+    report: Path = typer.Argument(
+        ..., metavar="RUN.JSON", help="A JSON report written by `rewriter batch --report run.json`.",
+        show_default=False, dir_okay=False,
+    ),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", dir_okay=False, help="The HTML file to write (default: the report's name with .html)."
     ),

@@ -92,6 +92,20 @@ def test_json_report_carries_what_the_page_needs(mixed_run):
     failed = items["Broken story about banks"]
     assert failed["status"] == "failed" and failed["article"] == HOSTILE_ANSWER
     assert "Banks said little" in failed["sourceText"]
+    # A rerun leaves the draft alone but still reports it for review, read back from its file.
+    rerun = run_cli(
+        "batch",
+        str(mixed_run / "feed.jsonl"),
+        "--out",
+        str(mixed_run / "out"),
+        "--report",
+        str(mixed_run / "again.json"),
+    )
+    assert rerun.returncode == 1
+    [again] = [e for e in json.loads((mixed_run / "again.json").read_text())["items"] if e["path"] == draft["path"]]
+    assert again["status"] == "draft" and again["title"] == draft["title"]
+    assert again["article"] == draft["article"] and again["sourceText"] == draft["sourceText"]
+    assert [w["message"] for w in again["warnings"]] == [w["message"] for w in draft["warnings"]]
 
 
 def test_html_report_is_one_self_contained_page_without_script(mixed_run):
@@ -285,7 +299,7 @@ def browse(page: Path, tmp_path: Path, *args: str, fragment: str = "") -> subpro
         "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}", *args,
         page.resolve().as_uri() + fragment,
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT_S)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=CHROMIUM_TIMEOUT_S)
     assert result.returncode == 0, result.stderr[-2000:]
     return result
 
@@ -322,3 +336,20 @@ def test_in_chromium_the_page_renders_and_filters_by_status(mixed_run, tmp_path)
         shots[name] = image
     # Filtering by status (#only-failed, no script) hides rows: the screenshots differ.
     assert shots["all"].tobytes() != shots["failed"].tobytes()
+
+
+def test_highlight_marks_whole_figures_and_nests_a_figure_in_its_paragraph():
+    from rewriter.report_html import Segment, highlight
+
+    text = "In 2015 it held 1 coin. Traders moved 987 million dollars overnight."
+    assert highlight(
+        text, [("1", "word"), ("Traders moved 987 million dollars overnight.", "fault"), ("987 million", "word")]
+    ) == [
+        Segment("In 2015 it held "),
+        Segment("1", ("word",)),
+        Segment(" coin. "),
+        Segment("Traders moved ", ("fault",)),
+        Segment("987 million", ("fault", "word")),
+        Segment(" dollars overnight.", ("fault",)),
+    ]
+    assert highlight("", [("x", "word")]) == [] and highlight("plain", []) == [Segment("plain")]

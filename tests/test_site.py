@@ -37,7 +37,7 @@ SEED_FIRST_SENTENCE = (
 
 def _node_version() -> tuple[int, ...] | None:
     try:
-        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.match(r"v(\d+)\.(\d+)", out.strip())
@@ -61,9 +61,19 @@ def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(SITE / name, root / name)
     env = _node_env()
     quiet = ["--no-audit", "--no-fund", "--loglevel=error"]
-    offline = subprocess.run(["npm", "ci", "--offline", *quiet], cwd=root, env=env, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
+    offline = subprocess.run(
+        ["npm", "ci", "--offline", *quiet],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=NPM_TIMEOUT_S,
+    )
     if offline.returncode != 0:  # npm's cache lacks something: fetch from the registry
-        online = subprocess.run(["npm", "ci", *quiet], cwd=root, env=env, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
+        online = subprocess.run(
+            ["npm", "ci", *quiet], cwd=root, env=env, capture_output=True, text=True, check=False, timeout=NPM_TIMEOUT_S
+        )
         assert online.returncode == 0, f"npm ci failed:\n{online.stdout}\n{online.stderr}"
     return root / "node_modules"
 
@@ -83,7 +93,7 @@ def astro_build(site: Path) -> subprocess.CompletedProcess[str]:
     # --force: the content layer's cache lives in the shared node_modules.
     return subprocess.run(
         ["npx", "--no-install", "astro", "build", "--force"],
-        cwd=site, env=_node_env(), capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
+        cwd=site, env=_node_env(), capture_output=True, text=True, check=False, timeout=BUILD_TIMEOUT_S,
     )  # fmt: skip
 
 
@@ -122,24 +132,25 @@ def write_seed_articles(content: Path) -> None:
         .replace("'2025-11-14T17:46:49.000Z'", "'2025-11-10T08:00:00.000Z'")
         .replace("externalId: '54398936'", "externalId: '54398000'")
     )  # fmt: skip
-    (content / "older-article.md").write_text(older, encoding="utf-8")
+    (content / "archive").mkdir()  # a subfolder, as `--name '{source}/{date}-{slug}.md'` makes
+    (content / "archive" / "older-article.md").write_text(older, encoding="utf-8")
 
 
 def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modules):
     site, content = site_copy(tmp_path, node_modules)
     imported = run_cli("cache", "import", str(EXAMPLES / "cache.jsonl"))
     assert imported.returncode == 0, imported.stderr
-    batch = run_cli(
-        "batch", str(EXAMPLES / "drafts"), "--out", str(content), env={"REWRITER_CACHE_MODE": "replay"}
-    )
+    batch = run_cli("batch", str(EXAMPLES / "drafts"), "--out", str(content), env={"REWRITER_CACHE_MODE": "replay"})
     assert "Traceback" not in batch.stderr and "no recorded response" not in batch.stderr, batch.stderr
     write_seed_articles(content)
 
-    articles = {p.stem: frontmatter.load(str(p)) for p in content.glob("*.md")}
+    articles = {
+        p.relative_to(content).with_suffix("").as_posix(): frontmatter.load(str(p)) for p in content.rglob("*.md")
+    }
     published = {stem for stem, post in articles.items() if post["draft"] is False}
     drafts = set(articles) - published
     assert drafts, "the committed cache should give at least one draft"
-    assert {"seed-article", "older-article"} <= published
+    assert {"seed-article", "archive/older-article"} <= published
     # The site's pre-commit hook passes: drafts are skipped, the rest are clean.
     check = run_cli("check", str(content))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -147,12 +158,12 @@ def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modul
     build = astro_build(site)
     assert build.returncode == 0, build.stdout + build.stderr
     dist = site / "dist"
-    pages = {p.parent.name for p in (dist / "articles").glob("*/index.html")}
+    pages = {p.parent.relative_to(dist / "articles").as_posix() for p in (dist / "articles").rglob("index.html")}
     assert pages == published  # one page per article that is not a draft, none for a draft
 
     index = _Text.of(dist / "index.html")
     article_links = [link for link in index.links if link.startswith("/articles/")]
-    assert article_links[:2] == ["/articles/seed-article/", "/articles/older-article/"]  # newest first
+    assert article_links[:2] == ["/articles/seed-article/", "/articles/archive/older-article/"]  # newest first
     assert len(article_links) == len(published)
     assert not {f"/articles/{stem}/" for stem in drafts} & set(index.links)
 
@@ -171,7 +182,9 @@ def test_the_site_builds_the_articles_and_leaves_drafts_out(tmp_path, node_modul
     ],
     ids=["sentiment-MAYBE", "publishedAt-not-a-date"],
 )
-def test_a_wrong_type_in_the_front_matter_breaks_the_build_naming_the_file(tmp_path, node_modules, broken, field, fault):
+def test_a_wrong_type_in_the_front_matter_breaks_the_build_naming_the_file(
+    tmp_path, node_modules, broken, field, fault
+):
     site, content = site_copy(tmp_path, node_modules)
     seed = repaired_seed_text()
     assert broken[0] in seed

@@ -66,6 +66,15 @@ def _candidates(rel: str, item: FeedItem) -> Iterator[str]:
     yield disambiguated(rel, item)
 
 
+def _built(pending: PendingItem) -> FeedItem | None:
+    """The item itself, for the review of a draft the index already knows (drafts are few)."""
+    try:
+        built = pending.build()
+    except InputError:
+        return None
+    return built if isinstance(built, FeedItem) else None
+
+
 @dataclass
 class Planner:
     run: Any  # rewriter.runtime.Run
@@ -119,8 +128,9 @@ class Planner:
             if entry is not None:
                 identity = (entry["id"][0], entry["id"][1])
                 self.claimed.setdefault(entry["path"], identity)
+                blocked = entry.get("blocked", False)
                 return self.duplicate(identity, pending.where) or self._current(
-                    identity, pending.where, entry["path"], entry.get("blocked", False), None
+                    identity, pending.where, entry["path"], blocked, _built(pending) if blocked else None
                 )
         try:
             built = pending.build()
