@@ -211,13 +211,24 @@ class Profile:
 
     version: int
     impact_heading: str
+    #: Language code -> the three headings of an article in it (English aside).
+    headings: tuple[tuple[str, tuple[str, str, str]], ...] = ()
 
     @classmethod
     def load(cls, prompts: Path | None = None) -> Profile:
         from rewriter.prompts import load_prompt
 
         prompt = load_prompt(prompts)
-        return cls(prompt.version, prompt.impact_heading)
+        return cls(prompt.version, prompt.impact_heading, tuple((code, prompt.headings(code)) for code, _ in prompt.languages))
+
+    def expected_headings(self, lang: Any, found: list[str]) -> list[str]:
+        """The headings an article in `lang` must have: its language's, when the
+        profile has them and the body uses any of them, else English (what
+        rewriter writes for a language the profile lacks, and what articles
+        written with `language: en` have)."""
+        english = [OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, self.impact_heading]
+        local = dict(self.headings).get(lang.lower()) if isinstance(lang, str) else None
+        return list(local) if local and any(title in local for title in found) else english
 
 
 #: ftfy's mojibake pattern (`ftfy.badness.BADNESS_RE`) as checked by
@@ -296,7 +307,7 @@ def may_have_any_mojibake(text: str) -> bool:
     """False when the text surely has no mojibake, repairable or not."""
     from rewriter.mojibake import markers
 
-    return may_have_mojibake(text) or next(markers(text), None) is not None
+    return may_have_mojibake(text) or next(markers(text), None) is not None  # badness: searched by the first
 
 
 def mojibake_problem(text: str) -> str | None:
@@ -305,7 +316,7 @@ def mojibake_problem(text: str) -> str | None:
     from rewriter.mojibake import find_mojibake
 
     fixed = mojibake_fix(text)
-    left = find_mojibake(fixed if fixed is not None else text)
+    left = find_mojibake(fixed if fixed is not None else text, _badness()[0])
     parts = [_damage(text, fixed)] if fixed is not None else []
     if left is not None:
         parts.append(f"'{left}' cannot be repaired (a byte was lost)")
@@ -505,7 +516,7 @@ class _Article:
             self.report(line, "RW007", f"description has {len(description)} characters; at most {DESCRIPTION_LIMIT}")
         if overview and not description.endswith(ELLIPSIS):
             flat_overview, flat = " ".join(overview.split()), " ".join(description.split())
-            if len(flat) < len(flat_overview) and flat_overview.startswith(flat.rstrip(" .,;:-–—")):
+            if len(flat) < len(flat_overview) and flat_overview.startswith(flat.rstrip(" .,;:-–—、，。")):
                 self.report(line, "RW008", "description is a cut of the overview but does not end in '…'")
 
     def check_text(self) -> None:
@@ -535,7 +546,6 @@ class _Article:
 
     def check_body(self) -> str | None:
         """Sections, bullets, HTML and text of the body; returns the overview."""
-        expected = [OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, self.profile.impact_heading]
         sections: list[tuple[str, int, list[tuple[int, str]]]] = []
         in_fence = False
         for number, line in enumerate(self.body.splitlines(), self.body_first_line):
@@ -548,10 +558,11 @@ class _Article:
                 sections[-1][2].append((number, line))
             elif line.strip():
                 sections.append(("", number, [(number, line)]))
+        expected = self.profile.expected_headings(self.meta.get("lang"), [title for title, _, _ in sections])
         self._check_sections(expected, sections)
         self._check_body_text()
         for title, _, lines in sections:
-            if title == OVERVIEW_HEADING:
+            if title == expected[0]:
                 return " ".join(text.strip() for _, text in lines if text.strip())
         return None
 

@@ -86,8 +86,9 @@ def html_to_text(fragment: str) -> str:
 def _ftfy_config():
     import ftfy
 
-    # Curly quotes are the publisher's typography, not damage: keep them.
-    return ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC", explain=False)
+    # Curly quotes and full-width CJK punctuation (`，` `％`) are the
+    # publisher's typography, not damage: keep them.
+    return ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC", explain=False)
 
 
 def repair_mojibake(text: str) -> str:

@@ -18,8 +18,10 @@ from rewriter.answer import RewriteAnswer, parse_answer
 from rewriter.errors import ModelError
 from rewriter.items import FeedItem, now_iso
 from rewriter.model import InvalidAnswer, ModelClient
-from rewriter.prompts import Prompt
-from rewriter.render import describe, order_front_matter, render_body, render_document
+from rewriter.prompts import DEFAULT_IMPACT_HEADING, Prompt
+from rewriter.render import (
+    OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, describe, order_front_matter, render_body, render_document,
+)  # fmt: skip
 from rewriter.review import Facts, Problem, drop_unsupported, review
 
 _RAW_ANSWER_IN_REASK = 2000
@@ -47,7 +49,10 @@ def prompt_values(item: FeedItem) -> dict[str, str]:
 
 
 def build_messages(item: FeedItem, prompt: Prompt) -> list[dict[str, str]]:
-    return prompt.render(prompt_values(item))
+    """The messages for an item; with `language: en` the same bytes as before
+    languages existed, so recorded responses still replay."""
+    language = prompt.language_name(prompt.article_lang(item.lang))
+    return prompt.render({**prompt_values(item), "language": language})
 
 
 def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
@@ -98,6 +103,9 @@ class Outcome:
     dropped: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     latency: float = 0.0
+    #: The language the article is written in (default: the item's) and its headings.
+    lang: str | None = None
+    headings: tuple[str, str, str] | None = None
 
     @property
     def publishable(self) -> bool:
@@ -114,6 +122,8 @@ async def rewrite_item(
 ) -> Outcome:
     """Rewrite one item; mojibake left in any text the article shows keeps it a draft."""
     outcome = await _answer_item(item, prompt, client, attempts=attempts)
+    outcome.lang = prompt.article_lang(item.lang)
+    outcome.headings = prompt.headings(outcome.lang)
     outcome.warnings += mojibake_warnings(outcome)
     return outcome
 
@@ -225,6 +235,9 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
         "model": outcome.model,
         "sourceHash": item.source_hash,
     }
+    lang = outcome.lang or item.lang
+    if lang != item.lang:  # `lang` states the article; the item's own language is kept
+        ai["sourceLang"] = item.lang
     if outcome.dropped:
         ai["dropped"] = outcome.dropped
     if outcome.warnings:
@@ -235,7 +248,7 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
         "description": describe(answer.overview),
         "publishedAt": item.publishedAt,
         "updatedAt": expanded_at,
-        "lang": item.lang,
+        "lang": lang,
         "externalId": item.externalId,
         "source": item.source.model_dump(),
         "category": item.category,
@@ -251,8 +264,11 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
     return order_front_matter(values, item.key_order)
 
 
-def render_article(outcome: Outcome, impact_heading: str, expanded_at: str | None = None) -> str:
-    """The whole Markdown file for an outcome."""
+def render_article(outcome: Outcome, impact_heading: str | None = None, expanded_at: str | None = None) -> str:
+    """The whole Markdown file for an outcome, under the headings of its
+    language (`impact_heading` is the English third heading, for an outcome
+    made without a prompt)."""
     answer = outcome.answer
-    body = render_body(answer.overview, answer.what_happened, answer.impact, impact_heading)
+    headings = outcome.headings or (OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, impact_heading or DEFAULT_IMPACT_HEADING)
+    body = render_body(answer.overview, answer.what_happened, answer.impact, headings[2], headings[:2])
     return render_document(article_front_matter(outcome, expanded_at), body)

@@ -149,6 +149,8 @@ def test_a_lost_byte_that_cannot_be_read_back_keeps_the_article_a_draft(tmp_path
     assert check.returncode == 1
     title_path = articles["title"]
     assert f"{title_path}:2: RW012 'title' has mojibake: 'Clear\u00e2\u20ac' cannot be repaired (a byte was lost)" in check.stdout
+    description_path = articles["description"]
+    assert f"{description_path}:3: RW012 'description' has mojibake: '{QUOTED}' cannot be repaired (a byte was lost)" in check.stdout
     body_path = articles["body"]
     line = next(n for n, text in enumerate(body_path.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("The auditor said"))
     assert f"{body_path}:{line}: RW012 body has mojibake: '{QUOTED}' cannot be repaired (a byte was lost)" in check.stdout
@@ -207,12 +209,19 @@ def test_normalise_never_lets_ftfy_guess_a_lost_byte():
         ("100\u00c2 % sure", "100\u00c2"),
         ("TAGS CLEAR\u00c2\u20ac", "CLEAR\u00c2\u20ac"),  # upper-cased, as tags are
         ("C\u00c3\u201dTE D'IVOIRE", "C\u00c3\u201dTE"),
+        ("LA CA\u00c3DA DE FTX", "CA\u00c3DA"),  # `Í` lost: no Portuguese or Vietnamese `ÃD`
+        ("\u00d0\u0430\u0446\u0456\u043e\u043d\u0430\u043b\u044c\u043d\u0438\u0439 \u0431\u0430\u043d\u043a", "\u00d0\u0430\u0446\u0456\u043e\u043d\u0430\u043b\u044c\u043d\u0438\u0439"),  # `Н` lost a byte
+        ("\u05d1\u05e0\u05e7 \u05d9\u05e9\u05e8\u00d7\u05dc", "\u05d9\u05e9\u05e8\u00d7\u05dc"),  # Hebrew `א` lost a byte
+        ("\u0420\u043e\u00d1\u0081\u00d1\u0081\u0438\u0438", "\u0420\u043e\u00d1\u0081\u00d1\u0081\u0438\u0438"),  # ftfy's badness pattern
         ("S\u00c3O PAULO", None),
+        ("B\u00c3I BI\u1ec2N, M\u00c3I M\u00c3I, IRM\u00c3S", None),  # Vietnamese and Portuguese capitals
         ("A\u00c7\u00c3O e INFLA\u00c7\u00c3O", None),
         ("\u201cIRM\u00c3\u201d, diz", None),
         ("CH\u00c2TEAU et ch\u00e2teau", None),
         ("\u00c1ngel D\u00edaz, \u00cd\u00f1igo \u00d1\u00fa\u00f1ez", None),
         ("\u0110\u00c3 C\u00d3 K\u1ebeT QU\u1ea2", None),  # Vietnamese: ĐÃ CÓ KẾT QUẢ
+        ("\u65e5\u672c\u9280\u884c\u3001\u30c7\u30b8\u30bf\u30eb\u5186 15\uff05", None),
+        ("\u0420\u043e\u0441\u0441\u0438\u044f \u00e9 \u00c9mile", None),
     ],
 )
 def test_residual_markers(text, found):
