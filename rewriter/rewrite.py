@@ -51,13 +51,18 @@ def build_messages(item: FeedItem, prompt: Prompt) -> list[dict[str, str]]:
 
 
 def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
-    """What an answer may use: the source's figures; never the prompt's own sentences."""
+    """What an answer may use: the source's figures, names and words, the
+    publication date for dates that agree with it, and the editors' allow
+    list; never the prompt's own sentences."""
+    from rewriter.gate.allow import load_allow
+
     return Facts(
         item.text.joined(),
-        published_phrase(item.publishedAt),
-        item.publishedAt[:10],
         instructions=prompt.system if prompt is not None else "",
         headlines=(item.text.title, item.text.subtitle),
+        published=item.publishedAt,
+        allow=load_allow(prompt.folder if prompt is not None else None),
+        lang=item.lang,
     )
 
 
