@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from rewriter.gate.source import CONNECTORS, Source, acronym, acronym_key, capitalised, fold_text, initials, mixed_case, name_runs
-from rewriter.gate.words import common, fold_word
+from rewriter.gate.words import common, fold_word, known, stem
 
 _CALENDAR = frozenset(
     "january february march april may june july august september october november december "
@@ -30,21 +30,29 @@ _CALENDAR = frozenset(
 _QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|(?:(?<=\s)|^)‘([^’\n]+)’(?![A-Za-z])')
 
 
-def _first_word_is_grammar(token: str) -> bool:
-    return capitalised(token) and not acronym(token) and not mixed_case(token) and common(token)
+def _first_word_is_grammar(token: str, source: Source) -> bool:
+    """A capital that only opens the sentence: a common word, or an English
+    word the story itself uses ("Depositors" where the source has "deposits")."""
+    if not capitalised(token) or acronym(token) or mixed_case(token):
+        return False
+    if common(token):
+        return True
+    folded = fold_word(token)
+    return known(folded) and (stem(folded) in source.stems or stem(folded) in source.allow.story)
 
 
-def name_candidates(sentence: str) -> list[list[str]]:
+def name_candidates(sentence: str, source: Source) -> list[list[str]]:
     """The names a sentence uses, without a sentence-initial capital that is an ordinary word."""
     runs = name_runs(sentence)
     first = re.search(r"[^\W_]", sentence)
     out = []
     for run in runs:
-        if first and runs and run is runs[0] and sentence[first.start():].startswith(run[0]) and _first_word_is_grammar(run[0]):
+        if first and runs and run is runs[0] and sentence[first.start():].startswith(run[0]) and _first_word_is_grammar(run[0], source):
             run = run[1:]
             while run and run[0].lower() in CONNECTORS:
                 run = run[1:]
-        run = [t for t in run if len(t) > 1 or t.isdigit()]  # "I", "A"
+        # "I", "A"; and ordinary words in capitals ("HUGE"), which are the shouting rule's
+        run = [t for t in run if (len(t) > 1 or t.isdigit()) and not (t.isupper() and t.isalpha() and len(t) >= 3 and common(t))]
         if run:
             out.append(run)
     return out
@@ -89,7 +97,7 @@ def _run_supported(run: list[str], source: Source) -> bool:
 
 def unsupported_names(sentence: str, source: Source) -> list[str]:
     """Names in the sentence that the source does not support, as written."""
-    return [" ".join(run) for run in name_candidates(sentence) if not _run_supported(run, source)]
+    return [" ".join(run) for run in name_candidates(sentence, source) if not _run_supported(run, source)]
 
 
 def quotations(sentence: str) -> list[str]:

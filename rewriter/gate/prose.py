@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rewriter.gate.names import outside_quotations
 from rewriter.gate.source import Source, acronym_key
-from rewriter.gate.words import HUMP, STOPWORDS, common, fold_word, known, script_of, split_glued
+from rewriter.gate.words import HUMP, STOPWORDS, common, fold_word, known, script_of, split_glued, stem
 
 #: Scripts each article language is written in (ISO 639-1); other languages
 #: are allowed the scripts of their source only.
@@ -29,30 +30,38 @@ _RAW_TOKEN = re.compile(r"\S+")
 _PART = re.compile(r"[^\W\d_](?:[\w'’]*[^\W_])?")
 _DASH_JOIN = re.compile(r"\s[-–—]+\s|(?<=[A-Za-z’'])[-–—](?=[A-Z])|\s[-–—]+(?=[A-Z])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
+#: Glue a reader sees at once: "'s" run into the next word, a comma or
+#: colon with no space after it, digits run into words ("$64.60at14:45utc").
+_PUNCTUATION_GLUE = re.compile(r"['’]s[A-Z]|[a-z][,;:][A-Za-z]|\d[a-z]{2,}\d|[a-z]{3,}\d+[a-z]{3,}|[A-Za-z]\$\d")
+_APOSTROPHE_S_WORD = re.compile(r"['’]s([a-z]{4,})")
 #: Least share of title-case words that makes a dash-joined string a headline fragment.
 FRAGMENT_TITLE_SHARE = 0.5
 
 
-def _parts(sentence: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def _parts(sentence: str) -> tuple[tuple[str, str], ...]:
     """(whitespace token, word part) pairs: "IMF's-Warnings" -> two parts of one token."""
-    return [(raw.group(0), part) for raw in _RAW_TOKEN.finditer(sentence) for part in _PART.findall(raw.group(0))]
+    return tuple((raw, part) for raw in sentence.split() for part in _PART.findall(raw))
 
 
 def glued_words(sentence: str, source: Source) -> list[str]:
     """Tokens that are runs of words without spaces, as written."""
     found: list[str] = []
+    for raw in sentence.split():
+        if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not source.has(raw):
+            found.append(raw)
     for raw, part in _parts(sentence):
-        if raw in found or source.has(part) or fold_word(part) in source.allow.names:
+        if raw in found or len(part) < 7 or source.has(part) or fold_word(part) in source.allow.names:
             continue
         humps = HUMP.findall(part)
         lower_upper = any(a[-1:].islower() and b[:1].isupper() for a, b in zip(humps, humps[1:]))
-        apostrophe_glue = re.search(r"['’]s[A-Z]", part) is not None
-        if (len(humps) >= 3 and lower_upper) or apostrophe_glue:
+        if lower_upper and (len(humps) >= 3 or humps[0].lower() in STOPWORDS):  # "WhileEthereum", not "BlackRock"
             found.append(raw)
             continue
-        for hump in humps:
+        tail = _APOSTROPHE_S_WORD.search(part)
+        for hump in humps + ([tail.group(1)] if tail else []):
             word = hump.lower()
-            if len(word) >= 7 and word not in source.words and not known(word) and split_glued(word):
+            if len(word) >= 7 and word not in source.words and not known(word) and (split_glued(word) or split_glued(word[1:])):
                 found.append(raw)
                 break
     return found
@@ -62,10 +71,12 @@ def unknown_words(sentence: str, source: Source) -> list[str]:
     """Lower-case words that are neither English nor in the source (capitalised ones are names)."""
     found = []
     for _, part in _parts(sentence):
+        if not part[:1].islower():
+            continue
         word = fold_word(part)
         if (
             part[:1].islower() and word.isalpha() and len(word) >= 3
-            and word not in source.words and not known(word)
+            and word not in source.words and stem(word) not in source.stems and not known(word)
             and not split_glued(word)  # the glued rule's
         ):  # fmt: skip
             found.append(part)
@@ -84,6 +95,8 @@ def shouting(sentence: str, source: Source) -> list[str]:
     """Ordinary words in capitals (`GANG`, `HUGE`) that the source does not write in capitals."""
     found = []
     for _, part in _parts(sentence):
+        if not part[1:2].isupper():
+            continue
         letters = part.rstrip("'’s") if part.endswith(("'s", "’s")) else part
         if len(letters) < 3 or not letters.isupper() or not letters.isalpha():
             continue
@@ -105,7 +118,7 @@ def fragment(sentence: str) -> bool:
     if not _DASH_JOIN.search(sentence):
         return False
     words = [w for w in _WORD.findall(sentence) if w.lower() not in STOPWORDS]
-    if len(words) < 4:
+    if len(words) < 3:
         return False
     title = sum(1 for w in words if w[:1].isupper())
     return title >= FRAGMENT_TITLE_SHARE * len(words)

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from rewriter.gate.words import HUMP, STOPWORDS, TOKEN, fold_word, scripts, stem
 
 _APOSTROPHE_S = re.compile(r"['’]s\b", re.IGNORECASE)
-_NON_WORD = re.compile(r"[^\w\s-]+")
+_NON_WORD = re.compile(r"[^\w\s]+|_")
+_INNER_HYPHEN = re.compile(r"(?<=\w)[-–](?=\w)")
+_RAW = re.compile(r"\S+")
 #: Lower-case words that may join the capitalised words of one name.
 CONNECTORS = frozenset({"of", "and", "the", "for", "de", "del", "la", "van", "von", "&", "on", "du", "y"})
 
 
+@lru_cache(maxsize=16384)
 def fold_text(text: str, hyphen: str = " ") -> str:
     """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces."""
-    text = _APOSTROPHE_S.sub("", text.lower().replace("’", "'"))
-    text = re.sub(r"(?<=\w)[-–](?=\w)", hyphen, text)
-    return " " + " ".join(_NON_WORD.sub(" ", text).replace("-", " ").replace("_", " ").split()) + " "
+    text = _APOSTROPHE_S.sub("", text.lower())
+    if "-" in text or "–" in text:
+        text = _INNER_HYPHEN.sub(hyphen, text)
+    return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
 
 
 def capitalised(token: str) -> bool:
@@ -37,12 +41,18 @@ def acronym(token: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters) or (len(letters) == 1 and any(c.isdigit() for c in core) and core[:1].isupper())
 
 
+_MIXED_CASE = re.compile(r"[a-z][A-Z]")
+
+
 def mixed_case(token: str) -> bool:
     """`BlackRock`, `iShares`: a capital after a lower-case letter."""
+    if token.isascii():
+        return _MIXED_CASE.search(token) is not None
     return any(a.islower() and b.isupper() for a, b in zip(token, token[1:]))
 
 
-def name_runs(text: str) -> list[list[str]]:
+@lru_cache(maxsize=4096)
+def name_runs(text: str) -> tuple[tuple[str, ...], ...]:
     """Runs of capitalised words, acronyms and mixed-case tokens, joined by connectors.
 
     "the U.S. Department of Justice said" -> [["U.S.", "Department", "of", "Justice"]].
@@ -51,8 +61,10 @@ def name_runs(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
     current: list[str] = []
     pending: list[str] = []
-    for match in re.finditer(r"\S+", text):
+    for match in _RAW.finditer(text):
         raw = match.group(0)
+        if raw.islower() and not current:  # the common case: an ordinary word outside a name
+            continue
         token_match = TOKEN.search(raw)
         token = token_match.group(0) if token_match else ""
         is_name = bool(token) and (capitalised(token) or mixed_case(token))
@@ -77,10 +89,10 @@ def name_runs(text: str) -> list[list[str]]:
             current, pending = [], []
     if current:
         runs.append(current)
-    return runs
+    return tuple(tuple(run) for run in runs)
 
 
-def initials(words: list[str], with_connectors: bool) -> str:
+def initials(words: tuple[str, ...] | list[str], with_connectors: bool) -> str:
     return "".join(w[0] for w in words if with_connectors or w.lower() not in CONNECTORS).upper()
 
 
@@ -123,10 +135,10 @@ class Source:
 
     def has(self, phrase: str) -> bool:
         """True when the phrase appears in the source, ignoring case, punctuation and possessives."""
-        folded = fold_text(phrase).strip()
-        if not folded:
+        folded = fold_text(phrase)
+        if folded == "  ":
             return True
-        return f" {folded} " in self.folded or f" {fold_text(phrase, hyphen='').strip()} " in self.squashed
+        return folded in self.folded or fold_text(phrase, hyphen="") in self.squashed
 
     @cached_property
     def words(self) -> frozenset[str]:

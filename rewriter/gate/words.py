@@ -73,12 +73,15 @@ def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return known, common, parts
 
 
+@lru_cache(maxsize=65536)
 def fold_word(word: str) -> str:
     """Lower case, no possessive, no outer punctuation: "IMF's" -> "imf"."""
     return _POSSESSIVE.sub("", word.lower().replace("’", "'")).strip(".-'&")
 
 
-_INFLECTIONS = (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
+#: Plurals the list may lack ("stablecoins"). Not -ed or -ing: the list has
+#: the real verb forms, and "regulatoring" is not English.
+_INFLECTIONS = (("s", ""), ("es", ""), ("ies", "y"))
 
 
 def _listed(w: str, words: frozenset[str]) -> bool:
@@ -90,6 +93,7 @@ def _listed(w: str, words: frozenset[str]) -> bool:
     )
 
 
+@lru_cache(maxsize=65536)
 def known(word: str) -> bool:
     """True for an English word of the list, in any inflection the list lacks ("stablecoins")."""
     w = fold_word(word)
@@ -102,6 +106,7 @@ def known(word: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def common(word: str) -> bool:
     """True for a word of frequency 1e-6 or more (Zipf 3), or an inflection of one."""
     return _listed(fold_word(word), _lists()[1])
