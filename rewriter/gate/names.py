@@ -52,7 +52,7 @@ def name_candidates(sentence: str, source: Source) -> list[list[str]]:
             while run and run[0].lower() in CONNECTORS:
                 run = run[1:]
         # "I", "A"; and ordinary words in capitals ("HUGE"), which are the shouting rule's
-        run = [t for t in run if (len(t) > 1 or t.isdigit()) and not (t.isupper() and t.isalpha() and len(t) >= 3 and common(t))]
+        run = [t for t in run if (len(t) > 1 or t.isdigit()) and not (t.isupper() and t.isalpha() and len(t) >= 4 and common(t))]
         if run:
             out.append(run)
     return out
