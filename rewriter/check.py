@@ -43,6 +43,9 @@ RULES: dict[str, str] = {
     "RW014": "a template marker is left over",
     "RW015": "the text talks about itself as an AI",
     "RW016": "ai.warnings is present: the rewrite was not clean",
+    "RW017": "the body has words glued together (unreadable prose)",
+    "RW018": "the body mixes in letters of a script the article's language does not use",
+    "RW019": "the body exclaims: '!' outside a quotation",
 }
 
 #: Longest description: the cut overview plus the ellipsis.
@@ -493,6 +496,7 @@ class _Article:
                 sections.append(("", number, [(number, line)]))
         self._check_sections(expected, sections)
         self._check_body_text()
+        self._check_readable(sections)
         for title, _, lines in sections:
             if title == OVERVIEW_HEADING:
                 return " ".join(text.strip() for _, text in lines if text.strip())
@@ -537,6 +541,34 @@ class _Article:
         if any(hint in lower for hint in _AI_TALK_HINTS):
             for match in _AI_TALK.finditer(prose):
                 once(match, "RW015", f"body talks about itself as an AI: '{match.group(0)}'")
+
+    def _check_readable(self, sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:
+        """The publish gate's rules that need no source: glued words, foreign
+        scripts and exclamations in the prose under the headings. Words glued
+        without a visible seam ("warningsabout") need the word list and are
+        left to the rewrite's own review, so the check stays fast."""
+        from rewriter.gate.names import outside_quotations
+        from rewriter.gate.prose import foreign_tokens, language_scripts, visible_glue
+        from rewriter.gate.words import scripts
+
+        lang, title = self.meta.get("lang"), self.meta.get("title")
+        allowed = language_scripts(lang) if isinstance(lang, str) else set()
+        if allowed and isinstance(title, str):
+            allowed |= scripts(title)  # the source's own headline
+        for heading, _, lines in sections:
+            if not heading:
+                continue
+            for number, line in lines:
+                if not line.strip():
+                    continue
+                glued = visible_glue(line)
+                if glued:
+                    self.report(number, "RW017", f"words glued together: {', '.join(repr(g) for g in glued[:3])}")
+                foreign = foreign_tokens(line, allowed) if allowed and not line.isascii() else []
+                if foreign:
+                    self.report(number, "RW018", f"letters of another script than '{lang}': {', '.join(repr(t) for t in foreign[:3])}")
+                if "!" in line and "!" in outside_quotations(line):
+                    self.report(number, "RW019", "the text exclaims ('!' outside a quotation); news prose does not")
 
     def _check_sections(self, expected: list[str], sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:
         titles = [title for title, _, _ in sections]

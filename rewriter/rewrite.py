@@ -82,8 +82,9 @@ def reask_message(problems: list[str]) -> str:
     return (
         "Your answer has these problems:\n"
         f"{listed}\n"
-        "Write the whole JSON object again and fix every problem. Use only figures that "
-        "appear in the news item; where it gives none, write without numbers."
+        "Write the whole JSON object again and fix every problem. Use only figures, names and "
+        "quotations that appear in the news item; where it gives none, write without them. "
+        "Write plain sentences about the news item, with a space between words."
     )
 
 

@@ -306,3 +306,55 @@ def test_the_labelled_set_meets_the_targets() -> None:
     good = [f for r, f in zip(rows, fired) if r["label"] == "good"]
     assert sum(map(bool, bad)) / len(bad) >= gate.TARGET_RECALL
     assert sum(map(bool, good)) / len(good) <= gate.TARGET_FP
+
+
+# --- rewriter check: the rules that need no source --------------------------------------------
+
+ARTICLE = """---
+title: IMF Had Warned G-20 That Widespread Crypto Use Would Impact Banks
+description: The IMF warned the G-20 about crypto.
+publishedAt: '2023-03-13T08:40:12.000Z'
+updatedAt: '2023-03-13T08:40:12.000Z'
+lang: en
+externalId: imf-1
+source: {{name: CoinDesk, key: coindesk, type: RSS}}
+category: NEWS
+tags: []
+stickyWeight: 0
+sentiment: NEGATIVE
+score: 0
+draft: false
+ai: {{rewritten: true, expandedAt: '2023-03-13T08:40:12.000Z', version: 2}}
+---
+## Overview
+
+The IMF warned the G-20 that crypto could cost banks deposits, and a café owner said "wow!" about it.
+
+## What Happened
+
+The report was made public on Monday.
+
+## Impact on the crypto market
+
+- {bullet}
+- Banks may lose deposits to crypto.
+- Lending could fall if deposits leave.
+"""
+
+
+def test_check_blocks_glued_foreign_and_exclaiming_prose(tmp_path: Path) -> None:
+    path = tmp_path / "imf.md"
+    path.write_text(ARTICLE.format(bullet=IMF_BULLET), encoding="utf-8")
+    result = run_cli("check", str(path))
+    assert result.returncode == 1
+    line = ARTICLE.splitlines().index("- {bullet}") + 1
+    for code in ("RW017", "RW018", "RW019"):
+        assert f"{path}:{line}: {code}" in result.stdout, result.stdout
+    assert "IMF'sWarningsaboutCryptocurrencyGrowth" in result.stdout
+
+
+def test_check_passes_accents_quoted_exclamations_and_names(tmp_path: Path) -> None:
+    path = tmp_path / "imf.md"
+    path.write_text(ARTICLE.format(bullet="BlackRock and MicroStrategy may revisit their bank deposits."), encoding="utf-8")
+    result = run_cli("check", str(path))
+    assert result.returncode == 0, result.stdout

@@ -34,6 +34,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 #: colon with no space after it, digits run into words ("$64.60at14:45utc").
 _PUNCTUATION_GLUE = re.compile(r"['’]s[A-Z]|[a-z][,;:][A-Za-z]|\d[a-z]{2,}\d|[a-z]{3,}\d+[a-z]{3,}|[A-Za-z]\$\d")
 _APOSTROPHE_S_WORD = re.compile(r"['’]s([a-z]{4,})")
+#: Every visible glue has one of these: a cheap first look at a whole text.
+_MAY_GLUE = re.compile(r"[a-z][A-Z]|['’]s[A-Za-z]|[,;:$\d][A-Za-z]|[A-Za-z]\$")
 #: Least share of title-case words that makes a dash-joined string a headline fragment.
 FRAGMENT_TITLE_SHARE = 0.5
 
@@ -42,6 +44,25 @@ FRAGMENT_TITLE_SHARE = 0.5
 def _parts(sentence: str) -> tuple[tuple[str, str], ...]:
     """(whitespace token, word part) pairs: "IMF's-Warnings" -> two parts of one token."""
     return tuple((raw, part) for raw in sentence.split() for part in _PART.findall(raw))
+
+
+def _camel_glue(humps: list[str]) -> bool:
+    """Words run together in camel case: three humps or more ("IMF'sWarningsAbout"),
+    or a function word first ("WhileEthereum"); two capitalised words are a name ("BlackRock")."""
+    lower_upper = any(a[-1:].islower() and b[:1].isupper() for a, b in zip(humps, humps[1:]))
+    return lower_upper and (len(humps) >= 3 or (len(humps[0]) > 1 and humps[0].lower() in STOPWORDS))
+
+
+def visible_glue(text: str) -> list[str]:
+    """Glued tokens found without a dictionary or a source: punctuation and
+    digits run into words, camel-case runs of words (`rewriter check`'s RW017)."""
+    if not _MAY_GLUE.search(text):
+        return []
+    found = [raw for raw in text.split() if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw)]
+    for raw, part in _parts(text):
+        if raw not in found and len(part) >= 7 and _camel_glue(HUMP.findall(part)):
+            found.append(raw)
+    return found
 
 
 def glued_words(sentence: str, source: Source) -> list[str]:
@@ -54,8 +75,7 @@ def glued_words(sentence: str, source: Source) -> list[str]:
         if raw in found or len(part) < 7 or source.has(part) or fold_word(part) in source.allow.names:
             continue
         humps = HUMP.findall(part)
-        lower_upper = any(a[-1:].islower() and b[:1].isupper() for a, b in zip(humps, humps[1:]))
-        if lower_upper and (len(humps) >= 3 or humps[0].lower() in STOPWORDS):  # "WhileEthereum", not "BlackRock"
+        if _camel_glue(humps):
             found.append(raw)
             continue
         tail = _APOSTROPHE_S_WORD.search(part)
@@ -87,8 +107,19 @@ def foreign_script(sentence: str, source: Source) -> list[str]:
     """Tokens with letters of a script that neither the language nor the source uses."""
     if sentence.isascii():
         return []
-    allowed = LANGUAGE_SCRIPTS.get(source.lang.split("-")[0].lower(), set()) | source.scripts
-    return [raw.group(0) for raw in _RAW_TOKEN.finditer(sentence) if any(script_of(c) not in allowed and script_of(c) for c in raw.group(0))]
+    return foreign_tokens(sentence, language_scripts(source.lang) | source.scripts)
+
+
+def language_scripts(lang: str) -> set[str]:
+    """The scripts an article in this language may use (none known: empty)."""
+    return set(LANGUAGE_SCRIPTS.get(lang.split("-")[0].lower(), ()))
+
+
+def foreign_tokens(text: str, allowed: set[str]) -> list[str]:
+    """Tokens with a letter of a script outside `allowed`."""
+    if text.isascii():
+        return []
+    return [raw for raw in text.split() if not raw.isascii() and any(script_of(c) not in allowed and script_of(c) for c in raw)]
 
 
 def shouting(sentence: str, source: Source) -> list[str]:
