@@ -547,8 +547,7 @@ class _Article:
         scripts and exclamations in the prose under the headings. Words glued
         without a visible seam ("warningsabout") need the word list and are
         left to the rewrite's own review, so the check stays fast."""
-        from rewriter.gate.names import outside_quotations
-        from rewriter.gate.prose import foreign_tokens, language_scripts, visible_glue
+        from rewriter.gate.prose import exclamations, foreign_tokens, language_scripts, visible_glue
         from rewriter.gate.words import scripts
 
         lang, title = self.meta.get("lang"), self.meta.get("title")
@@ -567,7 +566,7 @@ class _Article:
                 foreign = foreign_tokens(line, allowed) if allowed and not line.isascii() else []
                 if foreign:
                     self.report(number, "RW018", f"letters of another script than '{lang}': {', '.join(repr(t) for t in foreign[:3])}")
-                if "!" in line and "!" in outside_quotations(line):
+                if "!" in line and exclamations(line):
                     self.report(number, "RW019", "the text exclaims ('!' outside a quotation); news prose does not")
 
     def _check_sections(self, expected: list[str], sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:

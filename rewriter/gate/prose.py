@@ -34,6 +34,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 #: colon with no space after it, digits run into words ("$64.60at14:45utc").
 _PUNCTUATION_GLUE = re.compile(r"['’]s[A-Z]|[a-z][,;:][A-Za-z]|\d[a-z]{2,}\d|[a-z]{3,}\d+[a-z]{3,}|[A-Za-z]\$\d")
 _APOSTROPHE_S_WORD = re.compile(r"['’]s([a-z]{4,})")
+#: A word ended by "!" (not "<!--" or "!=").
+_EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”]?!+")
+#: A link or markup, whose colons and brackets are not glue.
+_LINK = re.compile(r"\]\(|://|<|>|\w+:[/\w]*\(")
 #: Every visible glue has one of these: a cheap first look at a whole text.
 _MAY_GLUE = re.compile(r"[a-z][A-Z]|['’]s[A-Za-z]|[,;:$\d][A-Za-z]|[A-Za-z]\$")
 #: Least share of title-case words that makes a dash-joined string a headline fragment.
@@ -58,7 +62,7 @@ def visible_glue(text: str) -> list[str]:
     digits run into words, camel-case runs of words (`rewriter check`'s RW017)."""
     if not _MAY_GLUE.search(text):
         return []
-    found = [raw for raw in text.split() if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw)]
+    found = [raw for raw in text.split() if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not _LINK.search(raw)]
     for raw, part in _parts(text):
         if raw not in found and len(part) >= 7 and _camel_glue(HUMP.findall(part)):
             found.append(raw)
@@ -69,7 +73,7 @@ def glued_words(sentence: str, source: Source) -> list[str]:
     """Tokens that are runs of words without spaces, as written."""
     found: list[str] = []
     for raw in sentence.split():
-        if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not source.has(raw):
+        if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not _LINK.search(raw) and not source.has(raw):
             found.append(raw)
     for raw, part in _parts(sentence):
         if raw in found or len(part) < 7 or source.has(part) or fold_word(part) in source.allow.names:
@@ -141,7 +145,7 @@ def shouting(sentence: str, source: Source) -> list[str]:
 def exclamations(sentence: str) -> list[str]:
     """`!` outside a quotation, with the word before it."""
     text = outside_quotations(sentence) if "!" in sentence else ""
-    return [m.group(0).strip() for m in re.finditer(r"\S*!+", text)]
+    return [m.group(0).strip() for m in _EXCLAMATION.finditer(text)]
 
 
 def fragment(sentence: str) -> bool:
