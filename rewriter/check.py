@@ -546,28 +546,31 @@ class _Article:
         """The publish gate's rules that need no source: glued words, foreign
         scripts and exclamations in the prose under the headings. Words glued
         without a visible seam ("warningsabout") need the word list and are
-        left to the rewrite's own review, so the check stays fast."""
-        from rewriter.gate.prose import exclamations, foreign_tokens, language_scripts, visible_glue
+        left to the rewrite's own review, so the check stays fast: each rule
+        first looks at the whole prose once, and at single lines only on a hit."""
+        from rewriter.gate.prose import exclamations, foreign_tokens, language_scripts, may_glue, visible_glue
         from rewriter.gate.words import scripts
 
+        lines = [(n, line) for heading, _, body in sections if heading for n, line in body if line.strip()]
+        prose = "\n".join(line for _, line in lines)
         lang, title = self.meta.get("lang"), self.meta.get("title")
-        allowed = language_scripts(lang) if isinstance(lang, str) else set()
-        if allowed and isinstance(title, str):
-            allowed |= scripts(title)  # the source's own headline
-        for heading, _, lines in sections:
-            if not heading:
-                continue
-            for number, line in lines:
-                if not line.strip():
-                    continue
-                glued = visible_glue(line)
-                if glued:
-                    self.report(number, "RW017", f"words glued together: {', '.join(repr(g) for g in glued[:3])}")
-                foreign = foreign_tokens(line, allowed) if allowed and not line.isascii() else []
-                if foreign:
-                    self.report(number, "RW018", f"letters of another script than '{lang}': {', '.join(repr(t) for t in foreign[:3])}")
-                if "!" in line and exclamations(line):
-                    self.report(number, "RW019", "the text exclaims ('!' outside a quotation); news prose does not")
+        allowed = language_scripts(lang) if isinstance(lang, str) and not prose.isascii() else set()
+        if allowed:
+            allowed |= scripts(title) if isinstance(title, str) else set()  # the source's own headline
+            if scripts(prose) <= allowed:
+                allowed = set()  # nothing foreign anywhere
+        glue, exclaims = may_glue(prose), "!" in prose
+        if not (glue or allowed or exclaims):
+            return
+        for number, line in lines:
+            glued = visible_glue(line) if glue else []
+            if glued:
+                self.report(number, "RW017", f"words glued together: {', '.join(repr(g) for g in glued[:3])}")
+            foreign = foreign_tokens(line, allowed) if allowed else []
+            if foreign:
+                self.report(number, "RW018", f"letters of another script than '{lang}': {', '.join(repr(t) for t in foreign[:3])}")
+            if exclaims and "!" in line and exclamations(line):
+                self.report(number, "RW019", "the text exclaims ('!' outside a quotation); news prose does not")
 
     def _check_sections(self, expected: list[str], sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:
         titles = [title for title, _, _ in sections]

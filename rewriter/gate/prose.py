@@ -39,7 +39,8 @@ _EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”]?!+")
 #: A link or markup, whose colons and brackets are not glue.
 _LINK = re.compile(r"\]\(|://|<|>|\w+:[/\w]*\(")
 #: Every visible glue has one of these: a cheap first look at a whole text.
-_MAY_GLUE = re.compile(r"[a-z][A-Z]|['’]s[A-Za-z]|[,;:$\d][A-Za-z]|[A-Za-z]\$")
+_MAY_GLUE = re.compile(r"[a-z][A-Z]|['’]s[A-Z]|[a-z][,;:][A-Za-z]|[A-Za-z]\$?\d|\d[a-z]")
+_EDGE_PUNCTUATION = ".,;:!?\"'()[]“”‘’«»…"
 #: Least share of title-case words that makes a dash-joined string a headline fragment.
 FRAGMENT_TITLE_SHARE = 0.5
 
@@ -57,10 +58,28 @@ def _camel_glue(humps: list[str]) -> bool:
     return lower_upper and (len(humps) >= 3 or (len(humps[0]) > 1 and humps[0].lower() in STOPWORDS))
 
 
+def may_glue(text: str) -> bool:
+    """False when `visible_glue` surely finds nothing in the text.
+
+    Ordinary words (all lower case, title case or capitals, once outer
+    punctuation is stripped) are passed with string methods alone; only the
+    rest is searched, which keeps a clean article's cost to one split.
+    """
+    for token in text.split():
+        if len(token) < 7:
+            continue
+        core = token.strip(_EDGE_PUNCTUATION)
+        if core.isalpha() and (core.islower() or core.istitle() or core.isupper()):
+            continue
+        if _MAY_GLUE.search(core):
+            return True
+    return False
+
+
 def visible_glue(text: str) -> list[str]:
     """Glued tokens found without a dictionary or a source: punctuation and
     digits run into words, camel-case runs of words (`rewriter check`'s RW017)."""
-    if not _MAY_GLUE.search(text):
+    if not may_glue(text):
         return []
     found = [raw for raw in text.split() if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not _LINK.search(raw)]
     for raw, part in _parts(text):

@@ -150,7 +150,8 @@ def scripts(text: str) -> set[str]:
     """Every script used by the letters of a text."""
     if text.isascii():
         return {"LATIN"} if any(c.isalpha() for c in text) else set()
-    return {s for s in map(script_of, set(text)) if s}
+    found = {s for s in map(script_of, {c for c in set(text) if not c.isascii()}) if s}
+    return found | {"LATIN"} if any(c.isalpha() for c in text if c.isascii()) else found
 
 
 @lru_cache(maxsize=1)
