@@ -56,13 +56,18 @@ def build_messages(item: FeedItem, prompt: Prompt) -> list[dict[str, str]]:
 
 
 def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
-    """What an answer may use: the source's figures; never the prompt's own sentences."""
+    """What an answer may use: the source's figures, names and words, the
+    publication date for dates that agree with it, and the editors' allow
+    list; never the prompt's own sentences."""
+    from rewriter.gate.allow import load_allow
+
     return Facts(
         item.text.joined(),
-        published_phrase(item.publishedAt),
-        item.publishedAt[:10],
         instructions=prompt.system if prompt is not None else "",
         headlines=(item.text.title, item.text.subtitle),
+        published=item.publishedAt,
+        allow=load_allow(prompt.folder if prompt is not None else None),
+        lang=item.lang,
     )
 
 
@@ -82,8 +87,9 @@ def reask_message(problems: list[str]) -> str:
     return (
         "Your answer has these problems:\n"
         f"{listed}\n"
-        "Write the whole JSON object again and fix every problem. Use only figures that "
-        "appear in the news item; where it gives none, write without numbers."
+        "Write the whole JSON object again and fix every problem. Use only figures, names and "
+        "quotations that appear in the news item; where it gives none, write without them. "
+        "Write plain sentences about the news item, with a space between words."
     )
 
 
