@@ -43,6 +43,9 @@ RULES: dict[str, str] = {
     "RW014": "a template marker is left over",
     "RW015": "the text talks about itself as an AI",
     "RW016": "ai.warnings is present: the rewrite was not clean",
+    "RW017": "the body has words glued together (unreadable prose)",
+    "RW018": "the body mixes in letters of a script the article's language does not use",
+    "RW019": "the body exclaims: '!' outside a quotation",
 }
 
 #: Longest description: the cut overview plus the ellipsis.
@@ -563,6 +566,7 @@ class _Article:
         expected = self.profile.expected_headings(self.meta.get("lang"), [title for title, _, _ in sections])
         self._check_sections(expected, sections)
         self._check_body_text()
+        self._check_readable(sections)
         for title, _, lines in sections:
             if title == expected[0]:
                 return " ".join(text.strip() for _, text in lines if text.strip())
@@ -607,6 +611,36 @@ class _Article:
         if any(hint in lower for hint in _AI_TALK_HINTS):
             for match in _AI_TALK.finditer(prose):
                 once(match, "RW015", f"body talks about itself as an AI: '{match.group(0)}'")
+
+    def _check_readable(self, sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:
+        """The publish gate's rules that need no source: glued words, foreign
+        scripts and exclamations in the prose under the headings. Words glued
+        without a visible seam ("warningsabout") need the word list and are
+        left to the rewrite's own review, so the check stays fast: each rule
+        first looks at the whole prose once, and at single lines only on a hit."""
+        from rewriter.gate.prose import exclamations, foreign_tokens, language_scripts, may_glue, visible_glue
+        from rewriter.gate.words import scripts
+
+        lines = [(n, line) for heading, _, body in sections if heading for n, line in body if line.strip()]
+        prose = "\n".join(line for _, line in lines)
+        lang, title = self.meta.get("lang"), self.meta.get("title")
+        allowed = language_scripts(lang) if isinstance(lang, str) and not prose.isascii() else set()
+        if allowed:
+            allowed |= scripts(title) if isinstance(title, str) else set()  # the source's own headline
+            if scripts(prose) <= allowed:
+                allowed = set()  # nothing foreign anywhere
+        glue, exclaims = may_glue(prose), "!" in prose
+        if not (glue or allowed or exclaims):
+            return
+        for number, line in lines:
+            glued = visible_glue(line) if glue else []
+            if glued:
+                self.report(number, "RW017", f"words glued together: {', '.join(repr(g) for g in glued[:3])}")
+            foreign = foreign_tokens(line, allowed) if allowed else []
+            if foreign:
+                self.report(number, "RW018", f"letters of another script than '{lang}': {', '.join(repr(t) for t in foreign[:3])}")
+            if exclaims and "!" in line and exclamations(line):
+                self.report(number, "RW019", "the text exclaims ('!' outside a quotation); news prose does not")
 
     def _check_sections(self, expected: list[str], sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:
         titles = [title for title, _, _ in sections]

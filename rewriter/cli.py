@@ -190,7 +190,10 @@ def batch(
     ),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Stop after this many items."),
     force: bool = typer.Option(False, "--force", help="Rewrite even articles that are already current."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write a JSON report, one entry per item.", dir_okay=False),
+    report: Optional[Path] = typer.Option(
+        None, "--report", dir_okay=False,
+        help="Write a report, one entry per item: JSON, or a review page when FILE ends in .html.",
+    ),
     name: str = typer.Option("{date}-{slug}.md", "--name", help="File name template: {date} {year} {month} {day} {slug} {id} {source} {lang} {category}."),
     model: Optional[str] = ModelOpt,
     prompts: Optional[Path] = PromptsOpt,
@@ -223,6 +226,7 @@ def batch(
     Through the Batch API: rewriter batch feed.jsonl --out content/ --via batch-api
     """
     from rewriter.batch import BatchOptions, new_report, run_batch, summary_table
+    from rewriter.batch.rounds import batch_path_problem
     from rewriter.naming import check_template
     from rewriter.readers.feed import is_url
     from rewriter.runtime import Run
@@ -237,7 +241,13 @@ def batch(
         err("error: --via is 'online' or 'batch-api', and --export-requests goes without it")
         raise typer.Exit(EXIT_USAGE)
     options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
-    run = Run.open(_settings(model=model), prompts)
+    settings = _settings(model=model)
+    if via == "batch-api" or export_requests is not None:
+        problem = batch_path_problem(settings, via)
+        if problem:
+            err(f"error: {problem}")
+            raise typer.Exit(EXIT_USAGE)
+    run = Run.open(settings, prompts)
     result = new_report(list(sources), out)
 
     async def execute() -> Any:
@@ -279,6 +289,39 @@ def batch(
         err("interrupted: nothing half-written; run the same command again to finish")
         raise typer.Exit(_interrupted_status())
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+@app.command("report")
+@reports_errors
+def report_page(
+    report: Path = typer.Argument(
+        ..., metavar="RUN.JSON", help="A JSON report written by `rewriter batch --report run.json`.",
+        show_default=False, dir_okay=False,
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", dir_okay=False, help="The HTML file to write (default: the report's name with .html)."
+    ),
+) -> None:
+    """Turn a batch run's JSON report into one self-contained HTML page to review.
+
+    The page shows the totals, a table of every item (filter it by status),
+    and each draft and failure with its source and article side by side,
+    its warnings listed and the text at fault marked. It runs no script and
+    loads nothing remote. Example: rewriter report run.json -o run.html
+    """
+    from rewriter.batch import write_report
+    from rewriter.report_html import is_html, load_report
+
+    _require_existing([report])
+    target = output or report.with_suffix(".html")
+    if not is_html(target):
+        err(f"error: {target}: the page is HTML; name it with .html or .htm")
+        raise typer.Exit(EXIT_USAGE)
+    if target.resolve() == report.resolve():
+        err(f"error: {target}: would overwrite the JSON report it is made from")
+        raise typer.Exit(EXIT_USAGE)
+    write_report(load_report(report), target)
+    typer.echo(f"review page written to {target}")
 
 
 @cache_app.command("stats")

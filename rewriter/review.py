@@ -1,20 +1,28 @@
-"""Editorial review of a valid answer: grounding and repeated bullets (spec §3).
+"""Editorial review of a valid answer: grounding, the publish gate and repetition (spec §3).
 
 A small model writes fluent JSON and invents figures ("a $20 million
-transaction in 2023"). Every number in the answer must therefore appear in the
-source; `review` lists what does not, the re-ask names it, and what survives
-the re-asks is dropped sentence by sentence or turned into a draft.
+transaction in 2023"), names, quotations and whole claims, and sometimes
+glues words into an unreadable string. Every number in the answer must
+therefore appear in the source (the publication date grounds only dates that
+agree with it), and every sentence must pass the publish gate
+(`rewriter.gate`: names, quotations, readable prose, on the story). `review`
+lists what fails, the re-ask names it with the words, and what survives the
+re-asks is dropped sentence by sentence or turned into a draft whose
+warnings quote the words.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 
 from rewriter import policy
 from rewriter.answer import RewriteAnswer
-from rewriter.similarity import NearCopies, fold, near, repeated_pairs
+from rewriter.gate import Allow, Finding, Source, examine
+from rewriter.gate.dates import date_findings, dates, published_date
+from rewriter.similarity import NearCopies, fold, near, repeated_pairs, squash
 
 _MULTIPLIERS = {
     "%": 1, "percent": 1, "per cent": 1,
@@ -82,21 +90,38 @@ def _same(a: float, b: float) -> bool:
 
 
 class Facts:
-    """The set of figures a rewrite may use: those of the source text.
+    """What a rewrite may use: the source's figures, names, quotations and words.
 
     `instructions` is the prompt's own text (rules and worked example): a
     small model copies the example's sentences into unrelated stories, so a
     sentence that closely matches one of them is rejected like a made-up figure.
+    `published` (ISO time) grounds date expressions that agree with it
+    ("13 March", "March 2023"), never other figures: "COVID-13" and "since
+    2023" need the source. `allow` is the editors' list (`allow.yaml`; the
+    packaged one when not given).
     """
 
-    def __init__(self, *texts: str, instructions: str = "", headlines: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *texts: str, instructions: str = "", headlines: tuple[str, ...] = (), published: str = "",
+        allow: Allow | None = None, lang: str = "en",
+    ) -> None:  # fmt: skip
         found = [f for text in texts for f in figures(text)]
         self.values = sorted({f.value for f in found})
-        #: The figures as the source spells them ("15", "1.5", "15,000,000"):
-        #: the only ones a grammar-driven server is allowed to generate.
-        self.numerals = tuple(sorted({f.numeral for f in found}))
+        self.published = published_date(published) if published else None
+        date_numerals = {f.numeral for f in figures(_date_phrases(self.published))} if self.published else set()
+        #: The figures as the source spells them ("15", "1.5", "15,000,000"),
+        #: and those of the publication date: the only ones a grammar-driven
+        #: server is allowed to generate.
+        self.numerals = tuple(sorted({f.numeral for f in found} | date_numerals))
+        self._source_dates = [d for text in texts for d in dates(text)]
+        if allow is None:
+            from rewriter.gate.allow import load_allow
+
+            allow = load_allow()
+        self.source = Source("\n\n".join(texts), allow, lang)
         self._instructions = _instruction_sentences(instructions)
         self._headlines = [h for h in map(fold, headlines) if h]
+        self._examined: dict[str, list[Finding]] = {}
 
     def thin(self, text: str, min_words: int) -> bool:
         """True when the text is a label, a word repeated, or the headline rather than prose."""
@@ -114,13 +139,39 @@ class Facts:
         return len(folded.split()) >= _MIN_COPIED_WORDS and self._instructions.matches(folded)
 
     def rejects(self, sentence: str) -> bool:
-        return bool(self.unsupported(sentence)) or self.copied(sentence)
+        return bool(self.unsupported(sentence)) or self.copied(sentence) or bool(self.gate(sentence))
+
+    def gate(self, sentence: str) -> list[Finding]:
+        """The publish gate's findings for one sentence (remembered: review and drop both ask)."""
+        found = self._examined.get(sentence)
+        if found is None:
+            found = self._examined[sentence] = examine(sentence, self.source)
+        return found
 
     def supports(self, figure: Figure) -> bool:
         return any(_same(figure.value, v) for v in self.values)
 
     def unsupported(self, text: str) -> list[Figure]:
-        return [f for f in figures(text) if not self.supports(f)]
+        """Figures missing from the source; a date that agrees with neither the
+        publication date nor a date of the source is named whole."""
+        if not _DIGIT.search(text):
+            return []
+        good, invented = date_findings(text, self.published, self._source_dates)
+        if good or invented:
+            chars = list(text)
+            for d in good + invented:
+                chars[d.start : d.end] = " " * (d.end - d.start)
+            rest = "".join(chars)
+        else:
+            rest = text
+        named = [Figure(d.text, float(d.year or d.day or 0)) for d in invented]
+        found = named + [f for f in figures(rest) if not self.supports(f)]
+        return sorted(found, key=lambda f: text.find(f.text)) if named else found
+
+
+def _date_phrases(published: dt.date) -> str:
+    """The publication date as the prompt and a writer spell it: its figures may be generated."""
+    return f"{published.day} {published:%B %Y} {published:%Y-%m-%d}"
 
 
 @lru_cache(maxsize=4)
@@ -139,11 +190,12 @@ def _instruction_sentences(instructions: str) -> NearCopies:
 class Problem:
     """One editorial fault in an answer, phrased for the re-ask and the warnings."""
 
-    kind: str  # "ungrounded" | "copied" | "thin" | "duplicate" | "repeated" | "length"
+    kind: str  # "ungrounded" | "copied" | "thin" | "duplicate" | "repeated" | "length" | a gate rule
     field: str
     message: str
     blocking: bool = True
     figure: str = ""  # the invented figure, for "ungrounded"
+    words: tuple[str, ...] = ()  # the words a gate rule objects to
 
 
 def _fields(answer: RewriteAnswer) -> list[tuple[str, str]]:
@@ -169,6 +221,10 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
                     "ungrounded", name, f"{name} uses the figure '{fig.text}', which is not in the source", figure=fig.text
                 )
             )
+    for name, text in _fields(answer):
+        for sentence in sentences(text):
+            for finding in facts.gate(sentence):
+                problems.append(Problem(finding.rule, name, f"{name} {finding.describe()}", words=finding.words))
     for name, text in _fields(answer):
         if any(facts.copied(s) for s in sentences(text)):
             problems.append(
@@ -209,20 +265,25 @@ def repeated_sentences(answer: RewriteAnswer) -> list[str]:
     one paragraph with another's. Whole bullets repeating each other are the
     duplicate rule's; here a bullet is compared with the prose above it.
     """
-    prose: list[str] = []  # folded sentences of the overview and paragraphs so far
+    prose: list[str] = []  # squashed sentences of the overview and paragraphs so far
     repeated = []
     for name, text in _fields(answer):
-        folded = [fold(s) for s in sentences(text)]
-        if any(_repeats(f, prose + folded[:n]) for n, f in enumerate(folded)):
+        parts = sentences(text)
+        squashed = [squash(s) for s in parts]
+        if any(_repeats(s, prose + squashed[:n]) for n, s in enumerate(parts)):
             repeated.append(name)
         if not name.startswith("impact"):
-            prose += folded
+            prose += squashed
     return repeated
 
 
-def _repeats(folded: str, earlier: list[str]) -> bool:
-    """True when a folded sentence, long enough to matter, nearly equals an earlier one."""
-    return len(folded.split()) >= _MIN_COPIED_WORDS and any(near(folded, e) for e in earlier)
+def _repeats(sentence: str, earlier: list[str]) -> bool:
+    """True when a sentence, long enough to matter, nearly equals an earlier one (`squash`ed).
+
+    Compared without spaces or punctuation, so a glued copy
+    ("IMF'sWarningsabout...") repeats its spaced original.
+    """
+    return len(fold(sentence).split()) >= _MIN_COPIED_WORDS and any(near(squash(sentence), e) for e in earlier)
 
 
 def _prose(answer: RewriteAnswer) -> list[tuple[str, str, int]]:
@@ -279,10 +340,10 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     caller falls back to a draft with warnings instead.
     """
     dropped: list[str] = []
-    written: list[str] = []  # folded prose sentences kept so far, to drop later repeats of them
+    written: list[str] = []  # squashed prose sentences kept so far, to drop later repeats of them
 
     def repeats(sentence: str) -> bool:
-        return _repeats(fold(sentence), written)
+        return _repeats(sentence, written)
 
     def keep(text: str) -> str:
         kept = []
@@ -291,7 +352,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
                 dropped.append(sentence)
             else:
                 kept.append(sentence)
-                written.append(fold(sentence))
+                written.append(squash(sentence))
         return " ".join(kept)
 
     overview = keep(answer.overview)
@@ -307,7 +368,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
         if (
             facts.thin(bullet, _MIN_BULLET_WORDS)
             or any(facts.rejects(s) or repeats(s) for s in sentences(bullet))
-            or any(fold(bullet) == fold(b) for b in bullets)
+            or any(squash(bullet) == squash(b) for b in bullets)
         ):
             dropped.append(bullet)
         elif duplicate_bullets(bullets + [bullet]):

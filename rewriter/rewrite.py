@@ -56,13 +56,18 @@ def build_messages(item: FeedItem, prompt: Prompt) -> list[dict[str, str]]:
 
 
 def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
-    """What an answer may use: the source's figures; never the prompt's own sentences."""
+    """What an answer may use: the source's figures, names and words, the
+    publication date for dates that agree with it, and the editors' allow
+    list; never the prompt's own sentences."""
+    from rewriter.gate.allow import load_allow
+
     return Facts(
         item.text.joined(),
-        published_phrase(item.publishedAt),
-        item.publishedAt[:10],
         instructions=prompt.system if prompt is not None else "",
         headlines=(item.text.title, item.text.subtitle),
+        published=item.publishedAt,
+        allow=load_allow(prompt.folder if prompt is not None else None),
+        lang=item.lang,
     )
 
 
@@ -82,8 +87,9 @@ def reask_message(problems: list[str]) -> str:
     return (
         "Your answer has these problems:\n"
         f"{listed}\n"
-        "Write the whole JSON object again and fix every problem. Use only figures that "
-        "appear in the news item; where it gives none, write without numbers."
+        "Write the whole JSON object again and fix every problem. Use only figures, names and "
+        "quotations that appear in the news item; where it gives none, write without them. "
+        "Write plain sentences about the news item, with a space between words."
     )
 
 
@@ -98,6 +104,8 @@ class Outcome:
     attempts: int
     cached: bool
     warnings: list[str] = field(default_factory=list)
+    #: The review's findings behind `warnings`, with the field and figure at fault.
+    problems: list[Problem] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     latency: float = 0.0
@@ -218,7 +226,8 @@ async def _answer_item(item: FeedItem, prompt: Prompt, client: ModelClient, *, a
         if pruned is not None and not any(p.blocking for p in review(pruned.answer, facts)):
             outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
             return outcome
-    outcome.warnings = [p.message for p in problems if p.blocking]
+    outcome.problems = [p for p in problems if p.blocking]
+    outcome.warnings = [p.message for p in outcome.problems]
     return outcome
 
 

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     price_out: float | None = Field(default=None, ge=0)
     batch_discount: float = Field(default=policy.BATCH_DISCOUNT, ge=0, le=1)
 
+    @field_validator("price_in", "price_out", mode="before")
+    @classmethod
+    def _unset_price(cls, value: object) -> object:
+        """`REWRITER_PRICE_IN=` (as copied from .env.example) means: use the table."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("openai_base_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:

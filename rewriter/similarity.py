@@ -27,6 +27,15 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
+_SPACES_AND_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=4096)
+def squash(text: str) -> str:
+    """Lower case without spaces or punctuation: glued and spaced variants of a sentence are one text."""
+    return _SPACES_AND_PUNCTUATION.sub("", text.lower())
+
+
 @lru_cache(maxsize=1)
 def _ratio() -> Callable[..., float]:
     from rapidfuzz.fuzz import ratio
@@ -40,8 +49,9 @@ def near(a: str, b: str, threshold: float = SAME_BULLET_RATIO) -> bool:
 
 
 def repeated_pairs(texts: list[str], threshold: float = SAME_BULLET_RATIO) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of texts that say the same thing, equal or nearly equal once folded."""
-    folded = [fold(t) for t in texts]
+    """Index pairs (i < j) of texts that say the same thing, equal or nearly equal once squashed
+    (so "IMF'sWarnings about" repeats "IMF's Warnings about")."""
+    folded = [squash(t) for t in texts]
     return sorted((i, j) for j in range(1, len(folded)) for i in range(j) if near(folded[i], folded[j], threshold))
 
 

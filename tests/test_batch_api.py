@@ -226,7 +226,7 @@ def test_replay_mode_is_refused_with_a_clear_message(tmp_path, monkeypatch, feed
         result = run_cli(
             "batch", str(feed), "--out", str(tmp_path / "out"), "--via", "batch-api", env={"REWRITER_CACHE_MODE": "replay"}
         )
-    assert result.returncode != 0 and "REWRITER_CACHE_MODE=use" in result.stderr
+    assert result.returncode == 2 and "REWRITER_CACHE_MODE=use" in result.stderr
     assert "Traceback" not in result.stderr and not server.created
 
 
@@ -308,3 +308,60 @@ def test_the_estimated_cost_uses_the_overridden_prices_and_the_batch_discount(tm
     # 1,000 tokens in at $1/M and 500 out at $2/M, half price through the Batch API
     assert report_of(tmp_path / "out")["batch"]["cost"] == 0.001
     assert "$0.0010" in result.stderr
+
+
+def test_the_batch_api_without_a_configured_server_is_a_usage_error(tmp_path, feed):
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "out"), "--via", "batch-api")
+    assert result.returncode == 2
+    assert "--via batch-api needs a server with a Batch API" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def reask_once(body: dict) -> str:
+    """Invalid JSON or invented figures at first; a clean answer to the re-ask."""
+    messages = json.dumps(body["messages"])
+    if "Your answer has these problems" in messages:
+        return numbered_answer(body)
+    if int(re.search(r"Story number (\d+)", messages).group(1)) % 2:
+        return "this is not JSON"
+    return json.dumps({**PLAIN_ANSWER, "impact": [
+        "Traders moved 987 million dollars overnight.", "Lenders lost 654 million in the sell-off.",
+        "Regulators fined 321 firms last year.",
+    ]})  # fmt: skip
+
+
+def test_answers_needing_a_reask_become_the_next_rounds_lines(tmp_path, monkeypatch, feed):
+    with serve(monkeypatch) as server:
+        server.answer = reask_once
+        result = batch_api(feed, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert_every_article_is_its_own(tmp_path / "out")
+    assert [r["lines"] for r in report_of(tmp_path / "out")["batch"]["rounds"]] == [ITEMS, ITEMS]
+    second = server.files[server.batches[server.created[1]]["input_file_id"]]["content"].decode().splitlines()
+    reasks = [json.loads(line)["body"]["messages"] for line in second]
+    assert all(m[-1]["role"] == "user" and "Your answer has these problems" in m[-1]["content"] for m in reasks)
+    assert any("987" in m[-1]["content"] for m in reasks)  # the invented figures are named, as online
+    # never cached: the five invalid answers; cached: the ten clean ones and the five valid but ungrounded ones
+    from rewriter.cache import ResponseCache
+
+    cache = ResponseCache(Path(os.environ["REWRITER_CACHE_DIR"]))
+    assert cache.stats()["entries"] == ITEMS + ITEMS // 2
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_the_first_works(tmp_path, monkeypatch, feed):
+    out = tmp_path / "out"
+    with serve(monkeypatch) as server:
+        server.hold = True
+        cmd = [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out), "--via", "batch-api", "--poll", "0.05"]
+        first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+        try:
+            deadline = time.monotonic() + 60
+            while not server.created and time.monotonic() < deadline:
+                time.sleep(0.02)
+            second = batch_api(feed, out, "--no-wait")
+        finally:
+            first.kill()
+            first.wait()
+    assert second.returncode == 1
+    assert f"another 'rewriter batch' (pid {first.pid}) is working on this folder" in second.stderr
+    assert len(server.created) == 1

@@ -28,9 +28,9 @@ from rewriter.batch.deferred import Outcomes
 from rewriter.batch.lines import URL, RequestFile, RequestWriter, read_ids
 from rewriter.batch.plan import BatchOptions
 from rewriter.batch.progress import BatchLines, make_batch_display
-from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens
+from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens, estimated_cost
 from rewriter.batch.results import ResultSink, result_lines
-from rewriter.batch.rounds import first_format, merge_round, render_round, require_cache, state_folder
+from rewriter.batch.rounds import first_format, folder_lock, merge_round, render_round, require_cache, state_folder
 from rewriter.errors import InputError, ModelError
 from rewriter.output import atomic_write
 
@@ -255,17 +255,6 @@ class Executor:
         )
 
 
-def estimated_cost(settings: Any, model: str, tokens: Tokens, *, batch: bool) -> float | None:
-    """US dollars for `tokens`, from the price table or REWRITER_PRICE_IN/OUT; None if unknown."""
-    table = policy.PRICES_PER_MILLION.get(model)
-    price_in = settings.price_in if settings.price_in is not None else (table[0] if table else None)
-    price_out = settings.price_out if settings.price_out is not None else (table[1] if table else None)
-    if price_in is None or price_out is None:
-        return None
-    cost = (tokens.input * price_in + tokens.output * price_out) / 1_000_000
-    return round(cost * (1 - settings.batch_discount) if batch else cost, 6)
-
-
 async def run_batch_api(
     run: Any, sources: list[str | Path], options: BatchOptions, api_options: ApiOptions, report: BatchReport
 ) -> BatchReport:
@@ -273,6 +262,13 @@ async def run_batch_api(
     require_cache(run)
     options.out.mkdir(parents=True, exist_ok=True)
     folder = state_folder(options.out)
+    with folder_lock(folder):
+        return await _run_locked(run, sources, options, api_options, report, folder)
+
+
+async def _run_locked(
+    run: Any, sources: list[str | Path], options: BatchOptions, api_options: ApiOptions, report: BatchReport, folder: Path
+) -> BatchReport:
     executor = Executor(run, folder, api_options)
     started = time.perf_counter()
     try:

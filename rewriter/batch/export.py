@@ -23,7 +23,7 @@ from rewriter.batch.lines import RequestWriter, ids_path
 from rewriter.batch.plan import BatchOptions
 from rewriter.batch.report import BatchReport, BatchRound, BatchRun, write_report
 from rewriter.batch.results import ResultSink, result_lines
-from rewriter.batch.rounds import first_format, render_round, require_cache, state_folder
+from rewriter.batch.rounds import first_format, folder_lock, render_round, require_cache, state_folder
 from rewriter.errors import InputError
 
 HEADER = "rewriter-batch-export"
@@ -42,7 +42,8 @@ async def run_export(run: Any, sources: list[str | Path], options: BatchOptions,
     file = file.resolve()
     writer = RequestWriter(lambda n: file, max_lines=2**62, max_bytes=2**62)
     try:
-        rendered = await render_round(run, sources, options, outcomes, writer)
+        with folder_lock(folder):
+            rendered = await render_round(run, sources, options, outcomes, writer)
     finally:
         outcomes.close()
     files = writer.close()

@@ -22,7 +22,7 @@ from rewriter.batch.deferred import AnswerPending
 from rewriter.batch.index import ArticleIndex
 from rewriter.batch.plan import BatchOptions, Planner, Target, pending_items
 from rewriter.batch.progress import make_progress
-from rewriter.batch.report import BatchReport, ItemReport, Tokens, new_report, write_report
+from rewriter.batch.report import BatchReport, ItemReport, Tokens, failed_details, new_report, estimated_cost, write_report
 from rewriter.errors import ModelError, RewriterError, unexpected
 from rewriter.output import atomic_write_async
 
@@ -46,9 +46,11 @@ class BatchJob(Planner):
             return ItemReport(id=ident, source=item.origin, status="pending", path=target.rel)
         except ModelError as exc:
             tokens = Tokens(input=exc.usage.get("prompt_tokens", 0), output=exc.usage.get("completion_tokens", 0))
-            return ItemReport(id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc))
+            return ItemReport(
+                id=ident, source=item.origin, status="failed", tokens=tokens, error=str(exc), **failed_details(item, exc)
+            )  # fmt: skip
         except RewriterError as exc:
-            return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc))
+            return ItemReport(id=ident, source=item.origin, status="failed", error=str(exc), **failed_details(item, exc))
         write = asyncio.ensure_future(atomic_write_async(target.path, article))
         try:
             await asyncio.shield(write)
@@ -120,6 +122,7 @@ async def run_batch(
         raise
     finally:
         report.wallTime = round(time.perf_counter() - started, 3)
+        report.model, report.cost = run.client.endpoint.model, estimated_cost(run.settings, run.client.endpoint.model, report.totals.tokens)
         progress.close()
         index.close()
         if options.report is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from rewriter import policy
 from rewriter.batch.index import ArticleIndex, ArticleState, article_state
-from rewriter.batch.report import BatchReport, ItemReport, Tokens
+from rewriter.batch.report import BatchReport, ItemReport, Tokens, draft_details, written_details
 from rewriter.errors import InputError, RewriterError, unexpected
 from rewriter.items import FeedItem
 from rewriter.naming import DEFAULT_TEMPLATE, article_name, disambiguated
@@ -64,6 +64,15 @@ def _candidates(rel: str, item: FeedItem) -> Iterator[str]:
     """The article's name, then (only if that is taken) its name with the item's own suffix."""
     yield rel
     yield disambiguated(rel, item)
+
+
+def _built(pending: PendingItem) -> FeedItem | None:
+    """The item itself, for the review of a draft the index already knows (drafts are few)."""
+    try:
+        built = pending.build()
+    except InputError:
+        return None
+    return built if isinstance(built, FeedItem) else None
 
 
 @dataclass
@@ -119,8 +128,9 @@ class Planner:
             if entry is not None:
                 identity = (entry["id"][0], entry["id"][1])
                 self.claimed.setdefault(entry["path"], identity)
+                blocked = entry.get("blocked", False)
                 return self.duplicate(identity, pending.where) or self._current(
-                    identity, pending.where, entry["path"], entry.get("blocked", False)
+                    identity, pending.where, entry["path"], blocked, _built(pending) if blocked else None
                 )
         try:
             built = pending.build()
@@ -135,16 +145,20 @@ class Planner:
         rel, path, state = self.target(item)
         if state is not None and state.current and not self.options.force:
             self.index.record(pending.digest, self.out, rel, item.identity, self.version, state.blocked)
-            return self._current(item.identity, pending.where, rel, state.blocked)
+            return self._current(item.identity, pending.where, rel, state.blocked, item)
         return Target(item, pending.digest, rel, path)
 
-    def _current(self, identity: tuple[str, str], where: str, rel: str, blocked: bool) -> ItemReport:
+    def _current(
+        self, identity: tuple[str, str], where: str, rel: str, blocked: bool, item: FeedItem | None
+    ) -> ItemReport:
         if blocked:  # still a draft: it must not be published, so the run is not clean
             return ItemReport(
                 id=":".join(identity), source=where, status="draft", path=rel,
                 error="already written as a draft (ungrounded figures); edit it or rerun with --force",
+                **draft_details(self.out / rel, item),
             )  # fmt: skip
-        return ItemReport(id=":".join(identity), source=where, status="current", path=rel)
+        title = item.title if item is not None else None
+        return ItemReport(id=":".join(identity), source=where, status="current", path=rel, title=title)
 
     def written(self, outcome: Any, target: Target) -> ItemReport:
         """The report of an article just written for `target`, recorded in the index."""
@@ -162,4 +176,5 @@ class Planner:
             ),
             latency=round(outcome.latency, 4),
             error=f"written as a draft: {'; '.join(outcome.warnings)}" if blocked else None,
+            **written_details(outcome, self.run.prompt.impact_heading),
         )

@@ -23,8 +23,25 @@ class Tokens(BaseModel):
     output: int = 0
 
 
+class ReviewWarning(BaseModel):
+    """One reason an article was kept as a draft, with the text at fault, for the review page."""
+
+    message: str
+    #: The part of the answer at fault: `overview`, `what_happened[1]`, `impact[2]`.
+    field: str | None = None
+    #: That part's text as written: the paragraph or bullet to highlight.
+    text: str | None = None
+    #: The unsupported figures or names in it.
+    words: list[str] = Field(default_factory=list)
+
+
 class ItemReport(BaseModel):
-    """What happened to one item. `status` draft = written, but blocked from publishing."""
+    """What happened to one item. `status` draft = written, but blocked from publishing.
+
+    The fields after `title` are what an editor needs to review the item
+    (`rewriter report`); they are filled for drafts, failures and articles
+    with dropped sentences only, so a large clean run stays small.
+    """
 
     id: str
     source: str
@@ -34,6 +51,14 @@ class ItemReport(BaseModel):
     tokens: Tokens = Field(default_factory=Tokens)
     latency: float = 0.0
     error: str | None = None
+    title: str | None = None
+    #: The normalised source text the model was given (title, subtitle, body).
+    sourceText: str | None = None
+    #: The article body written (a draft), or the model's last answer (a failure).
+    article: str | None = None
+    warnings: list[ReviewWarning] = Field(default_factory=list)
+    #: Sentences removed from the answer before it was published (`ai.dropped`).
+    dropped: list[str] = Field(default_factory=list)
 
 
 class Totals(BaseModel):
@@ -77,6 +102,10 @@ class BatchReport(BaseModel):
     startedAt: str
     wallTime: float = 0.0
     interrupted: bool = False
+    #: The model answering, and what this run's tokens cost in USD: 0 for the
+    #: embedded model, from REWRITER_PRICE_IN/OUT otherwise, else unknown.
+    model: str | None = None
+    cost: float | None = None
     totals: Totals = Field(default_factory=Totals)
     items: list[ItemReport] = Field(default_factory=list)
     batch: BatchRun | None = None
@@ -100,12 +129,89 @@ class BatchReport(BaseModel):
             t.tokens.output += entry.tokens.output
 
 
+# --- what the review page needs -------------------------------------------------
+
+
+def _part(answer: Any, name: str) -> str | None:
+    """One part of an answer by its review name: `overview`, `what_happened[1]`, `impact[2]`."""
+    head, _, index = name.partition("[")
+    value = getattr(answer, head, None)
+    if index and isinstance(value, list):
+        n = int(index.rstrip("]")) if index.rstrip("]").isdigit() else len(value)
+        value = value[n] if n < len(value) else None
+    return value if isinstance(value, str) else None
+
+
+def written_details(outcome: Any, impact_heading: str) -> dict[str, Any]:
+    """Title always; source, body, warnings and dropped sentences for a draft or a pruned answer."""
+    from rewriter.render import render_body
+
+    item, answer = outcome.item, outcome.answer
+    if outcome.publishable and not outcome.dropped:
+        return {"title": item.title}
+    warnings = [
+        ReviewWarning(message=p.message, field=p.field, text=_part(answer, p.field), words=[p.figure] if p.figure else [])
+        for p in outcome.problems
+    ]  # fmt: skip
+    return {
+        "title": item.title, "sourceText": item.text.joined(),
+        "article": render_body(answer.overview, answer.what_happened, answer.impact, impact_heading),
+        "warnings": warnings, "dropped": list(outcome.dropped),
+    }  # fmt: skip
+
+
+def failed_details(item: Any, exc: Exception) -> dict[str, Any]:
+    """Title and source of an item the model could not rewrite, and its last answer if any."""
+    return {"title": item.title, "sourceText": item.text.joined(), "article": getattr(exc, "last_output", None)}
+
+
+def draft_details(path: Path, item: Any | None) -> dict[str, Any]:
+    """A draft written by an earlier run: its title, body and warnings read back from the file."""
+    from rewriter.batch.index import _front_matter
+
+    meta = _front_matter(path) or {}
+    ai = meta.get("ai") if isinstance(meta.get("ai"), dict) else {}
+    listed = ai.get("warnings") if isinstance(ai.get("warnings"), list) else []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    end = text.find("\n---\n", 3)
+    title = item.title if item is not None else meta.get("title")
+    return {
+        "title": title if isinstance(title, str) else None,
+        "sourceText": item.text.joined() if item is not None else None,
+        "article": text[end + 5 :] if text.startswith("---\n") and end >= 0 else None,
+        "warnings": [ReviewWarning(message=str(w)) for w in listed],
+    }
+
+
+def estimated_cost(settings: Any, model: str, tokens: Tokens, *, batch: bool = False) -> float | None:
+    """US dollars for `tokens`: nothing on the embedded model; else REWRITER_PRICE_IN/OUT, else the
+    price table (policy.PRICES_PER_MILLION), less the batch discount for a Batch API run; None if unknown."""
+    from rewriter import policy
+    from rewriter.settings import Provider
+
+    if settings.resolved_provider() is Provider.LOCAL:
+        return 0.0
+    table = policy.PRICES_PER_MILLION.get(model)
+    price_in = settings.price_in if settings.price_in is not None else (table[0] if table else None)
+    price_out = settings.price_out if settings.price_out is not None else (table[1] if table else None)
+    if price_in is None or price_out is None:
+        return None
+    cost = (tokens.input * price_in + tokens.output * price_out) / 1_000_000
+    return round(cost * (1 - settings.batch_discount) if batch else cost, 6)
+
+
 def new_report(sources: list[str | Path], out: Path) -> BatchReport:
     return BatchReport(sources=[str(s) for s in sources], out=str(out.resolve()), startedAt=now_iso())
 
 
 def write_report(report: BatchReport, path: Path) -> None:
-    atomic_write(path, report.model_dump_json(indent=2) + "\n")
+    """JSON, or the review page when the name ends in .html/.htm."""
+    from rewriter.report_html import is_html, render_report
+
+    atomic_write(path, render_report(report) if is_html(path) else report.model_dump_json(indent=2) + "\n")
 
 
 def summary_table(report: BatchReport) -> Any:

@@ -7,7 +7,10 @@ online; the requests still missing become the round's Batch lines.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,20 @@ STATE_DIR = ".rewriter-batch"
 
 def state_folder(out: Path) -> Path:
     return out.resolve() / STATE_DIR
+
+
+def batch_path_problem(settings: Any, via: str) -> str | None:
+    """Why these settings cannot run a Batch path (a usage error), or None."""
+    from rewriter.settings import Provider
+
+    if settings.cache_mode is not CacheMode.USE:
+        return (
+            "batch files and the Batch API keep their answers in the cache, so they need "
+            f"REWRITER_CACHE_MODE=use (it is {settings.cache_mode.value})"
+        )
+    if via == "batch-api" and settings.resolved_provider() is Provider.LOCAL:
+        return "--via batch-api needs a server with a Batch API: set OPENAI_BASE_URL and OPENAI_API_KEY"
+    return None
 
 
 def require_cache(run: Any) -> None:
@@ -74,3 +91,27 @@ def merge_round(report: BatchReport, rendered: BatchReport, first: bool) -> None
     for entry in items:
         fresh.add(entry)
     report.items, report.totals = fresh.items, fresh.totals
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the state folder for this run: two runs at once (a cron job that
+    overlaps the previous one) could submit the same lines twice."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise InputError(
+                f"another 'rewriter batch' ({holder}) is working on this folder; wait for it to finish",
+                where=str(folder.parent),
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield

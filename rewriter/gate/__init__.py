@@ -1,0 +1,80 @@
+"""The publish gate: nothing invented, unreadable or off the story is published.
+
+Each rule is a small function of one sentence and the indexed source
+(`Source`), returning the words it objects to; `examine` runs them all. The
+review (`rewriter.review`) turns findings into re-asks, dropped sentences or
+draft warnings, the same cure as invented figures; `rewriter check` runs the
+rules that need no source (glued words, mixed scripts, exclamations).
+
+Free of pydantic and openai so `rewriter check` can import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rewriter.gate.names import unsupported_names, unsupported_quotations
+from rewriter.gate.prose import exclamations, foreign_script, fragment, glued_words, shouting, unknown_words
+from rewriter.gate.source import Allow, Source
+from rewriter.gate.story import off_story
+
+__all__ = ["Allow", "Finding", "Source", "RULES", "examine", "describe"]
+
+#: Rule name -> how a warning or re-ask says what is wrong with the words.
+RULES: dict[str, str] = {
+    "name": "names {words}, which the news item does not mention",
+    "quote": "quotes {words}, which the news item does not say",
+    "glued": "glues words together without spaces: {words}",
+    "unknown": "uses {words}, which is neither English nor in the news item",
+    "script": "mixes in letters of another script: {words}",
+    "shouting": "writes {words} in capitals",
+    "exclamation": "exclaims ({words}); news prose uses no '!'",
+    "fragment": "strings headline phrases together with dashes instead of writing a sentence",
+    "off-story": "is not about the news item",
+}
+_SENTENCE_IN_MESSAGE = 120
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's objection to one sentence, with the words it objects to."""
+
+    rule: str
+    sentence: str
+    words: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return describe(self.rule, self.words, self.sentence)
+
+
+def describe(rule: str, words: tuple[str, ...], sentence: str) -> str:
+    """"names 'MEX', which the news item does not mention, in: "The (MEX) index rose."" """
+    named = ", ".join(f"'{w}'" for w in dict.fromkeys(words))
+    quoted = sentence if len(sentence) <= _SENTENCE_IN_MESSAGE else sentence[: _SENTENCE_IN_MESSAGE - 1] + "…"
+    return f'{RULES[rule].format(words=named)}, in: "{quoted}"'
+
+
+def examine(sentence: str, source: Source) -> list[Finding]:
+    """Every objection of the gate to one sentence, given the item's source."""
+    found: list[Finding] = []
+
+    def add(rule: str, words: list[str]) -> None:
+        if words:
+            found.append(Finding(rule, sentence, tuple(dict.fromkeys(words))))
+
+    glued = glued_words(sentence, source)
+    add("glued", glued)
+    add("script", foreign_script(sentence, source))
+    names = unsupported_names(sentence, source)
+    if glued:  # a glued token is one fault, not also an invented name
+        names = [n for n in names if not any(g in n or n in g for g in glued)]
+    add("name", names)
+    add("quote", unsupported_quotations(sentence, source))
+    add("unknown", unknown_words(sentence, source))
+    add("shouting", [w for w in shouting(sentence, source) if not any(w in n for n in names)])
+    add("exclamation", exclamations(sentence))
+    if fragment(sentence):
+        found.append(Finding("fragment", sentence))
+    if off_story(sentence, source):
+        found.append(Finding("off-story", sentence))
+    return found

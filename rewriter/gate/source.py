@@ -1,0 +1,192 @@
+"""The source of one item, indexed once for every rule of the gate.
+
+Phrases are looked up in folded text (lower case, no possessives, single
+spaces), in two spellings: hyphens as spaces and hyphens removed, so "G-20",
+"G 20" and "G20" are the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from rewriter.gate.words import HUMP, STOPWORDS, TOKEN, fold_word, scripts, stem
+
+_APOSTROPHE_S = re.compile(r"['’]s\b", re.IGNORECASE)
+_NON_WORD = re.compile(r"[^\w\s]+|_")
+_INNER_HYPHEN = re.compile(r"(?<=\w)[-–](?=\w)")
+_RAW = re.compile(r"\S+")
+#: Lower-case words that may join the capitalised words of one name.
+CONNECTORS = frozenset({"of", "and", "the", "for", "de", "del", "la", "van", "von", "&", "on", "du", "y"})
+
+
+@lru_cache(maxsize=16384)
+def fold_text(text: str, hyphen: str = " ") -> str:
+    """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces."""
+    text = _APOSTROPHE_S.sub("", text.lower())
+    if "-" in text or "–" in text:
+        text = _INNER_HYPHEN.sub(hyphen, text)
+    return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
+
+
+def capitalised(token: str) -> bool:
+    return token[:1].isupper()
+
+
+def acronym(token: str) -> bool:
+    """`IMF`, `G-20`, `ETFs`: two or more capitals and no lower-case letter but a plural s."""
+    core = token[:-1] if token.endswith("s") and len(token) > 2 else token
+    letters = [c for c in core if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters) or (len(letters) == 1 and any(c.isdigit() for c in core) and core[:1].isupper())
+
+
+_MIXED_CASE = re.compile(r"[a-z][A-Z]")
+
+
+def mixed_case(token: str) -> bool:
+    """`BlackRock`, `iShares`: a capital after a lower-case letter."""
+    if token.isascii():
+        return _MIXED_CASE.search(token) is not None
+    return any(a.islower() and b.isupper() for a, b in zip(token, token[1:]))
+
+
+@lru_cache(maxsize=4096)
+def name_runs(text: str) -> tuple[tuple[str, ...], ...]:
+    """Runs of capitalised words, acronyms and mixed-case tokens, joined by connectors.
+
+    "the U.S. Department of Justice said" -> [["U.S.", "Department", "of", "Justice"]].
+    A run ends at a comma, colon or other punctuation after a word.
+    """
+    runs: list[list[str]] = []
+    current: list[str] = []
+    pending: list[str] = []
+    for match in _RAW.finditer(text):
+        raw = match.group(0)
+        if raw.islower() and not current:  # the common case: an ordinary word outside a name
+            continue
+        token_match = TOKEN.search(raw)
+        token = token_match.group(0) if token_match else ""
+        is_name = bool(token) and (capitalised(token) or mixed_case(token))
+        if is_name:
+            if current and pending:
+                current.extend(pending)
+            elif not current:
+                current = []
+            current.append(token)
+            pending = []
+        elif current and token.lower() in CONNECTORS and not pending and raw == token:
+            pending = [token]
+            continue
+        else:
+            if current:
+                runs.append(current)
+            current, pending = [], []
+            continue
+        tail = raw[token_match.end():] if token_match else raw
+        if tail.strip("'’s)\"”") and tail not in ("'s", "’s"):  # punctuation after the word ends the name
+            runs.append(current)
+            current, pending = [], []
+    if current:
+        runs.append(current)
+    return tuple(tuple(run) for run in runs)
+
+
+def initials(words: tuple[str, ...] | list[str], with_connectors: bool) -> str:
+    return "".join(w[0] for w in words if with_connectors or w.lower() not in CONNECTORS).upper()
+
+
+@dataclass
+class Allow:
+    """The editors' list (`allow.yaml` beside the prompt): aliases, names always allowed, on-story words."""
+
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # folded name -> folded equivalents
+    names: frozenset[str] = frozenset()  # folded
+    story: frozenset[str] = frozenset()  # stems
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Allow":
+        aliases: dict[str, list[str]] = {}
+        for key, value in (data.get("aliases") or {}).items():
+            group = [str(key)] + ([str(v) for v in value] if isinstance(value, list) else [str(value)])
+            folded = [fold_text(g).strip() for g in group]
+            for name in folded:
+                aliases.setdefault(name, []).extend(f for f in folded if f != name)
+        names = frozenset(fold_text(str(n)).strip() for n in data.get("names") or ())
+        story = frozenset(stem(fold_word(str(w))) for w in data.get("story") or ())
+        return cls(aliases, names, story)
+
+    def merged(self, other: "Allow") -> "Allow":
+        aliases = {k: list(v) for k, v in self.aliases.items()}
+        for k, v in other.aliases.items():
+            aliases.setdefault(k, []).extend(v)
+        return Allow(aliases, self.names | other.names, self.story | other.story)
+
+
+class Source:
+    """Title, subtitle and body of one item, with what the rules look up in it."""
+
+    def __init__(self, text: str, allow: Allow | None = None, lang: str = "en") -> None:
+        self.text = text
+        self.allow = allow or Allow()
+        self.lang = lang
+        self.folded = fold_text(text)
+        self.squashed = fold_text(text, hyphen="")
+
+    def has(self, phrase: str) -> bool:
+        """True when the phrase appears in the source, ignoring case, punctuation and possessives."""
+        folded = fold_text(phrase)
+        if folded == "  ":
+            return True
+        return folded in self.folded or fold_text(phrase, hyphen="") in self.squashed
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.folded.split()) | frozenset(self.squashed.split())
+
+    @cached_property
+    def exact_tokens(self) -> frozenset[str]:
+        """Tokens as the source spells them (for capitals: `GANG` is not `gang`)."""
+        return frozenset(t.strip("'’") for t in TOKEN.findall(self.text))
+
+    @cached_property
+    def acronyms(self) -> frozenset[str]:
+        """Initials of every capitalised phrase of the source, and its acronyms as written."""
+        found = set()
+        for run in name_runs(self.text):
+            words = [w for w in run if not acronym(w)]
+            for i in range(len(words)):
+                for j in range(i + 2, min(len(words), i + 7) + 1):
+                    part = words[i:j]
+                    if part[0].lower() in CONNECTORS or part[-1].lower() in CONNECTORS:
+                        continue
+                    found.add(initials(part, True))
+                    found.add(initials(part, False))
+        return frozenset(found)
+
+    @cached_property
+    def written_acronyms(self) -> frozenset[str]:
+        return frozenset(_acronym_key(t) for t in TOKEN.findall(self.text) if acronym(t))
+
+    @cached_property
+    def capitalised_words(self) -> frozenset[str]:
+        return frozenset(fold_word(t) for run in name_runs(self.text) for t in run if len(t) >= 4)
+
+    @cached_property
+    def scripts(self) -> set[str]:
+        return scripts(self.text)
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        return frozenset(stem(w) for w in self.words if w not in STOPWORDS)
+
+    def humps(self, token: str) -> list[str]:
+        return HUMP.findall(token)
+
+
+def _acronym_key(token: str) -> str:
+    core = token[:-1] if token.endswith("s") and not token.endswith("SS") and len(token) > 2 else token
+    return re.sub(r"[^A-Z0-9]", "", core.upper())
+
+
+acronym_key = _acronym_key
