@@ -58,15 +58,19 @@ def name_candidates(sentence: str, source: Source) -> list[list[str]]:
     return out
 
 
+_DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i", "ean", "e")
+
+
+def _demonym_of(word: str, place: str) -> bool:
+    """"korean" of "korea", "chinese" of "china", "canadian" of "canada", "israeli" of "israel"."""
+    return any(word in (place + end, place[:-1] + end) for end in _DEMONYM_ENDINGS if len(place) >= 4)
+
+
 def _demonym(word: str, source: Source) -> bool:
-    """"korean" of "Korea", "chinese" of "China", and the reverse."""
-    if len(word) < 4:
-        return False
-    for place in source.capitalised_words:
-        short, long_ = sorted((place, word), key=len)
-        if len(long_) - len(short) <= 3 and long_.startswith(short[:-1]) and len(short) >= 4:
-            return True
-    return False
+    """A demonym of a capitalised word of the source, or the place of one."""
+    return len(word) >= 4 and any(
+        _demonym_of(word, place) or _demonym_of(place, word) for place in source.capitalised_words
+    )
 
 
 def _alias(phrase: str, source: Source) -> bool:

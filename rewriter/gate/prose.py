@@ -35,7 +35,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 _PUNCTUATION_GLUE = re.compile(r"['’]s[A-Z]|[a-z][,;:][A-Za-z]|\d[a-z]{2,}\d|[a-z]{3,}\d+[a-z]{3,}|[A-Za-z]\$\d")
 _APOSTROPHE_S_WORD = re.compile(r"['’]s([a-z]{4,})")
 #: A word ended by "!" (not "<!--" or "!=").
-_EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”]?!+")
+_EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”?]?!+")
 #: A link or markup, whose colons and brackets are not glue.
 _LINK = re.compile(r"\]\(|://|<|>|\w+:[/\w]*\(")
 #: Every visible glue has one of these: a cheap first look at a whole text.
@@ -89,25 +89,29 @@ def visible_glue(text: str) -> list[str]:
 
 
 def glued_words(sentence: str, source: Source) -> list[str]:
-    """Tokens that are runs of words without spaces, as written."""
+    """Tokens that are runs of words without spaces, as written (unless the source writes them so)."""
     found: list[str] = []
     for raw in sentence.split():
         if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not _LINK.search(raw) and not source.has(raw):
             found.append(raw)
     for raw, part in _parts(sentence):
-        if raw in found or len(part) < 7 or source.has(part) or fold_word(part) in source.allow.names:
+        if raw in found or len(part) < 7 or (part.isalpha() and part.islower() and known(part)):
             continue
-        humps = HUMP.findall(part)
-        if _camel_glue(humps):
+        if _glued(part, source) and not source.has(part) and fold_word(part) not in source.allow.names:
             found.append(raw)
-            continue
-        tail = _APOSTROPHE_S_WORD.search(part)
-        for hump in humps + ([tail.group(1)] if tail else []):
-            word = hump.lower()
-            if len(word) >= 7 and word not in source.words and not known(word) and (split_glued(word) or split_glued(word[1:])):
-                found.append(raw)
-                break
     return found
+
+
+def _glued(part: str, source: Source) -> bool:
+    humps = HUMP.findall(part)
+    if _camel_glue(humps):
+        return True
+    tail = _APOSTROPHE_S_WORD.search(part)
+    for hump in humps + ([tail.group(1)] if tail else []):
+        word = hump.lower()
+        if len(word) >= 7 and word not in source.words and not known(word) and (split_glued(word) or split_glued(word[1:])):
+            return True
+    return False
 
 
 def unknown_words(sentence: str, source: Source) -> list[str]:
