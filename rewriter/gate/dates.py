@@ -48,7 +48,7 @@ class Date:
     month: int | None
     day: int | None
 
-    def agrees(self, other: "Date | dt.date") -> bool:
+    def agrees(self, other: Date | dt.date) -> bool:
         return all(
             mine is None or theirs is None or mine == theirs
             for mine, theirs in ((self.year, other.year), (self.month, other.month), (self.day, other.day))

@@ -13,15 +13,25 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from rewriter.gate.names import outside_quotations
 from rewriter.gate.source import Source, acronym_key
-from rewriter.gate.words import HUMP, STOPWORDS, common, fold_word, known, script_of, split_glued, stem
+from rewriter.gate.words import (
+    HUMP,
+    STOPWORDS,
+    common,
+    fold_word,
+    known,
+    script_of,
+    split_glued,
+    stem,
+)
 
 #: Scripts each article language is written in (ISO 639-1); other languages
 #: are allowed the scripts of their source only.
 LANGUAGE_SCRIPTS = {
-    **{lang: {"LATIN"} for lang in "en de fr es it pt nl sv da no nb fi pl cs sk sl hr ro hu tr id ms vi et lv lt".split()},
+    **{lang: {"LATIN"} for lang in ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "nb", "fi", "pl", "cs", "sk", "sl", "hr", "ro", "hu", "tr", "id", "ms", "vi", "et", "lv", "lt"]},
     "ru": {"CYRILLIC", "LATIN"}, "uk": {"CYRILLIC", "LATIN"}, "el": {"GREEK", "LATIN"},
     "zh": {"CJK", "LATIN"}, "ja": {"CJK", "JAPANESE", "LATIN"}, "ko": {"HANGUL", "CJK", "LATIN"},
     "ar": {"ARABIC", "LATIN"}, "he": {"HEBREW", "LATIN"}, "hi": {"DEVANAGARI", "LATIN"},
@@ -54,7 +64,7 @@ def _parts(sentence: str) -> tuple[tuple[str, str], ...]:
 def _camel_glue(humps: list[str]) -> bool:
     """Words run together in camel case: three humps or more ("IMF'sWarningsAbout"),
     or a function word first ("WhileEthereum"); two capitalised words are a name ("BlackRock")."""
-    lower_upper = any(a[-1:].islower() and b[:1].isupper() for a, b in zip(humps, humps[1:]))
+    lower_upper = any(a[-1:].islower() and b[:1].isupper() for a, b in pairwise(humps))
     return lower_upper and (len(humps) >= 3 or (len(humps[0]) > 1 and humps[0].lower() in STOPWORDS))
 
 

@@ -35,14 +35,7 @@ HUMP = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z][a-z]+|[a-z]+|[A-Z]|\d+")
 
 #: Short function words: never content, never names, joiners inside a name.
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just may me
-    might more most must my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these they
-    this those through to too under until up upon very was we were what when where which while who whom
-    why will with within without would you your yours yourself yourselves amid among says said say
-    according per via yet still while whether toward towards across around""".split()
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most", "must", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "within", "without", "would", "you", "your", "yours", "yourself", "yourselves", "amid", "among", "says", "said", "say", "according", "per", "via", "yet", "still", "while", "whether", "toward", "towards", "across", "around"]
 )
 
 
@@ -155,7 +148,7 @@ def scripts(text: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # noqa: ANN202 - snowballstemmer has no types
+def _stemmer():
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
