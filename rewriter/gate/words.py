@@ -24,8 +24,6 @@ _KNOWN_BINS = 750
 #: price is that a very frequent name ("Trump", 4.9) opening a sentence is
 #: not checked there (it is wherever else it appears).
 _COMMON_BINS = 600
-#: Parts a glued word may be split into: frequent words of 2+ letters.
-_PART_BINS = 600
 
 #: A word as written: letters and digits, with inner apostrophes, dots and hyphens.
 TOKEN = re.compile(r"[^\W_](?:[\w'’.&-]*[^\W_])?")
@@ -58,12 +56,11 @@ def _bins() -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _lists() -> tuple[frozenset[str], frozenset[str]]:
+    """Every English word of the list, and the common ones (also the parts a glued word splits into)."""
     bins = _bins()
-    known = frozenset(w for b in bins for w in b)
     common = frozenset(w for b in bins[:_COMMON_BINS] for w in b)
-    parts = frozenset(w for b in bins[:_PART_BINS] for w in b if len(w) > 1 or w in ("a", "i"))
-    return known, common, parts
+    return common.union(w for b in bins[_COMMON_BINS:] for w in b), common
 
 
 @lru_cache(maxsize=65536)
@@ -108,14 +105,14 @@ def common(word: str) -> bool:
 def split_glued(word: str) -> list[str] | None:
     """The frequent words a run of letters is made of ("warningsabout" -> warnings, about), or None.
 
-    Two or three parts, each of three letters or more, found by trying every
-    cut: a glued token in model output is a few ordinary words, while a real
-    word the list lacks rarely splits that cleanly.
+    Two or three common words, each of three letters or more, found by trying
+    every cut: a glued token in model output is a few ordinary words, while a
+    real word the list lacks rarely splits that cleanly.
     """
     w = word.lower()
     if len(w) < 7 or not w.isalpha():
         return None
-    parts = _lists()[2]
+    parts = _lists()[1]
     for i in range(3, len(w) - 2):
         head, tail = w[:i], w[i:]
         if head in parts and len(head) >= 3:
