@@ -14,6 +14,10 @@ total:
 - publishable: the rendered article is in the spec's format, grounded and not
   a draft
 - seconds per item
+- the publish gate (issue 14): the drafts' warnings by rule, the first
+  answers each rule blocks, those that rule alone stands between and
+  publication, and how many each gate rule alone (with the older rules) would
+  have let through
 
 Also counts the first answer alone (what a bare model call gives).
 
@@ -31,6 +35,7 @@ import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +108,8 @@ class ItemResult:
     problems: list[str] = field(default_factory=list)
     answer: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    first_rules: list[str] = field(default_factory=list)  # blocking problem kinds of the first valid answer
+    warning_rules: list[str] = field(default_factory=list)  # the kinds behind a draft's warnings
 
 
 def article_format_ok(text: str, impact_heading: str) -> bool:
@@ -130,6 +137,7 @@ class RecordingClient:
         self.inner, self.facts = inner, facts
         self.endpoint = inner.endpoint
         self.attempts: list[tuple[bool, bool]] = []  # (valid, grounded)
+        self.rules: list[list[str]] = []  # blocking problem kinds of each valid answer
 
     async def complete(self, messages, parse, *, where, **options):  # type: ignore[no-untyped-def]
         from rewriter.model import InvalidAnswer
@@ -140,8 +148,10 @@ class RecordingClient:
         except InvalidAnswer:
             self.attempts.append((False, False))
             raise
-        ungrounded = [p for p in review(done.parsed, self.facts) if p.kind == "ungrounded"]
+        problems = review(done.parsed, self.facts)
+        ungrounded = [p for p in problems if p.kind == "ungrounded"]
         self.attempts.append((True, not ungrounded))
+        self.rules.append(sorted({p.kind for p in problems if p.blocking}))
         return done
 
 
@@ -174,6 +184,8 @@ async def bench(items: list[Any], run: Any) -> list[ItemResult]:
             result.answer = outcome.answer.model_dump(mode="json")
             result.format_ok = article_format_ok(article, run.prompt.impact_heading)
             result.draft = not outcome.publishable
+            if result.draft:
+                result.warning_rules = sorted({p.kind for p in problems if p.blocking})
             result.dropped = len(outcome.dropped)
             result.publishable = result.format_ok and result.grounded and not result.draft
             if outcome.publishable and ungrounded:  # the one thing that must never happen
@@ -182,6 +194,8 @@ async def bench(items: list[Any], run: Any) -> list[ItemResult]:
         result.attempts = len(client.attempts)
         if client.attempts:
             result.first_valid, result.first_grounded = client.attempts[0]
+        if client.rules:
+            result.first_rules = client.rules[0]
         results.append(result)
         print(_row(result), flush=True)
     return results
@@ -198,6 +212,17 @@ def _row(r: ItemResult) -> str:
     extra += f" {r.error}" if r.error else ""
     extra += f" {'; '.join(r.problems)}" if r.problems and not r.publishable else ""
     return f"{r.n:2d} {flags} tries={r.attempts} {r.seconds:5.1f}s  {r.title[:60]}{extra}"
+
+
+#: The publish gate's rules (issue 14); the others are the review's older rules.
+GATE_RULES = ("name", "quote", "glued", "unknown", "script", "shouting", "exclamation", "fragment", "off-story")
+
+
+def _alone(results: list[ItemResult]) -> dict[str, int]:
+    """For each gate rule: first answers that the older rules and that rule
+    alone would pass, though the whole gate blocks them."""
+    older = [r for r in results if r.first_valid and not set(r.first_rules) - set(GATE_RULES)]
+    return {rule: sum(bool(r.first_rules) and rule not in r.first_rules for r in older) for rule in GATE_RULES}
 
 
 def summary(results: list[ItemResult]) -> dict[str, Any]:
@@ -223,6 +248,12 @@ def summary(results: list[ItemResult]) -> dict[str, Any]:
         "with dropped sentences": pct(sum(r.dropped > 0 for r in results), n),
         "publishable": pct(sum(r.publishable for r in results), n),
         "ungrounded written as publishable": sum(r.error.startswith("UNGROUNDED") for r in results),
+        "drafts' warnings by rule": dict(Counter(rule for r in results for rule in r.warning_rules).most_common()),
+        "first answers blocked by rule": dict(Counter(rule for r in results for rule in r.first_rules).most_common()),
+        "first answers each gate rule alone would let through": _alone(results),
+        "first answers only this rule blocks": {
+            rule: sum(r.first_rules == [rule] for r in results) for rule in GATE_RULES
+        },
         "seconds per item": round(sum(r.seconds for r in results) / n, 1) if n else 0,
         "answers per item": round(sum(r.attempts for r in results) / n, 2) if n else 0,
     }
