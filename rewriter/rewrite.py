@@ -67,7 +67,7 @@ def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
         headlines=(item.text.title, item.text.subtitle),
         published=item.publishedAt,
         allow=load_allow(prompt.folder if prompt is not None else None),
-        lang=item.lang,
+        lang=prompt.article_lang(item.lang) if prompt is not None else item.lang,  # the answer's language
     )
 
 

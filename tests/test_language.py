@@ -33,7 +33,7 @@ SPANISH_ANSWER = {
     "overview": (
         "El banco central del país advirtió a los ahorradores sobre los riesgos de las criptomonedas y pidió "
         "a las plataformas de intercambio que informen con claridad a sus clientes, mientras los reguladores "
-        "preparan nuevas normas para el sector. La advertencia llega tras meses de dudas entre los inversores."
+        "preparan nuevas normas para el sector. El banco central advirtió el viernes sobre los riesgos de las criptomonedas."
     ),
     "what_happened": ["El banco central publicó un comunicado con advertencias para los ahorradores y las plataformas."],
     "impact": [
