@@ -98,8 +98,16 @@ def report(rows: list[dict], fired: list[list[str]], title: str) -> dict[str, fl
         own = sum(rule in f for f in got) / len(got) if got else float("nan")
         precision = flagged_bad[rule] / flagged[rule] if flagged[rule] else float("nan")
         print(f"  {rule:<12} {len(got):>8} {caught:>7.0%} {own:>6.0%} {flagged[rule]:>6} {precision:>9.0%}")
-    origins = Counter((r["origin"], r["label"]) for r in rows)
-    print("  by origin: " + ", ".join(f"{o}/{lab} {n}" for (o, lab), n in sorted(origins.items())))
+    parts = []
+    for origin in sorted({r["origin"] for r in rows}):
+        mine = [(r, f) for r, f in zip(rows, fired) if r["origin"] == origin and r["rule"] != "claim"]
+        b = [f for r, f in mine if r["label"] == "bad"]
+        g = [f for r, f in mine if r["label"] == "good"]
+        if b:
+            parts.append(f"{origin}: {sum(map(bool, b))}/{len(b)} bad caught")
+        if g:
+            parts.append(f"{origin}: {sum(map(bool, g))}/{len(g)} good blocked")
+    print("  by origin: " + "; ".join(parts))
     return {"recall": recall, "fp": fp}
 
 

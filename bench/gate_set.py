@@ -270,7 +270,7 @@ def invented(n: int, item: dict, rng: random.Random) -> list[tuple[str, str, str
     text, published = item["text"], item["publishedAt"]
     year, month, day = int(published[:4]), int(published[5:7]), int(published[8:10])
     base = source_sentences(text) or [text.split("\n\n")[0] + "."]
-    pick = lambda: rng.choice(base)  # noqa: E731
+    pick = lambda: rng.choice(base)
     out = []
     kind, words = NAMES[n % len(NAMES)]
     s = pick()
@@ -317,7 +317,7 @@ def main() -> None:
     from rewriter.readers import read_items
 
     items = [r for r in read_items(RSS) if isinstance(r, FeedItem)]
-    news = [r for r in read_items(FIXTURES / "coindesk-news-api-item.json") if isinstance(r, FeedItem)][0]
+    news = next(r for r in read_items(FIXTURES / "coindesk-news-api-item.json") if isinstance(r, FeedItem))
     sources: dict[str, dict] = {}
     for n, item in enumerate(items):
         sources[f"rss-{n}"] = {"title": item.title, "text": item.text.joined(), "publishedAt": item.publishedAt}

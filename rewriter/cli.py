@@ -457,11 +457,13 @@ def serve(
     """Run the embedded model in the foreground so several runs can share it.
 
     Prints the `export OPENAI_BASE_URL=...` lines to use it; Ctrl-C stops it.
+    It decodes REWRITER_LOCAL_SLOTS requests at once (default 4).
     """
     from rewriter.local_server import serve as serve_local
 
-    configured = model_file or _settings().local_model
-    raise typer.Exit(serve_local(configured, port, typer.echo, err))
+    settings = _settings()
+    configured = model_file or settings.local_model
+    raise typer.Exit(serve_local(configured, port, settings.local_slots, settings.local_threads, typer.echo, err))
 
 
 #: Signals received, so the exit status can say which one ended the run.

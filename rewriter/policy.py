@@ -109,7 +109,12 @@ CACHE_KEY_VERSION = "v1"
 CACHE_SIZE_LIMIT_BYTES = 4 * 1024**3
 
 # --- the embedded local model ---------------------------------------------
-LOCAL_SERVER_START_TIMEOUT_S = 120.0
-LOCAL_SERVER_STOP_TIMEOUT_S = 10.0
+#: Requests the embedded llama.cpp server decodes at once
+#: (`REWRITER_LOCAL_SLOTS`): continuous batching shares each step's weights
+#: between slots, so on a CPU several slots give more tokens per second in all
+#: than one. Measured in bench/README.md ("Embedded model").
+LOCAL_SLOTS = 4
+MAX_LOCAL_SLOTS = 16
+#: Context of each slot, in tokens (prompt + answer); the server's whole
+#: context is slots x this.
 LOCAL_CONTEXT_TOKENS = 4096
-LOCAL_SERVER_LOG_TAIL_LINES = 20

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from dataclasses import dataclass, field
 
 from rewriter import policy
 from rewriter.answer import RewriteAnswer
 from rewriter.gate import Allow, Finding, Source, examine
-from rewriter.gate.dates import date_findings, dates, published_date
+from rewriter.gate.dates import Date, date_findings, dates, published_date
 from rewriter.similarity import NearCopies, fold, near, repeated_pairs, squash
 
 _MULTIPLIERS = {
@@ -113,7 +113,7 @@ class Facts:
         #: and those of the publication date: the only ones a grammar-driven
         #: server is allowed to generate.
         self.numerals = tuple(sorted({f.numeral for f in found} | date_numerals))
-        self._source_dates = [d for text in texts for d in dates(text)]
+        self._texts = texts
         if allow is None:
             from rewriter.gate.allow import load_allow
 
@@ -147,6 +147,11 @@ class Facts:
         if found is None:
             found = self._examined[sentence] = examine(sentence, self.source)
         return found
+
+    @cached_property
+    def _source_dates(self) -> list[Date]:
+        """The source's own dates, found only when an answer has a figure to check."""
+        return [d for text in self._texts for d in dates(text)]
 
     def supports(self, figure: Figure) -> bool:
         return any(_same(figure.value, v) for v in self.values)

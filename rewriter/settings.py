@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     provider: Provider = Provider.AUTO
     model: str | None = None
     local_model: Path | None = None
+    local_slots: int = Field(default=policy.LOCAL_SLOTS, ge=1, le=policy.MAX_LOCAL_SLOTS)
+    local_threads: int | None = Field(default=None, ge=1, le=256)  # None: half the cores
+    #: The configured server decodes under the JSON schema as a grammar
+    #: (llama.cpp's own, as `rewriter serve` runs it), so it gets the
+    #: grammar-level schema; `serve` prints the line that sets it.
+    grammar: bool = False
     cache_dir: Path = Field(default_factory=default_cache_dir)
     cache_mode: CacheMode = CacheMode.USE
     timeout: float = Field(default=policy.REQUEST_TIMEOUT_S, gt=0)

@@ -21,7 +21,14 @@ from rewriter.gate import Source, examine
 from rewriter.gate.allow import load_allow, read_allow
 from rewriter.gate.dates import date_findings, published_date
 from rewriter.gate.names import unsupported_names, unsupported_quotations
-from rewriter.gate.prose import exclamations, foreign_script, fragment, glued_words, shouting, unknown_words
+from rewriter.gate.prose import (
+    exclamations,
+    foreign_script,
+    fragment,
+    glued_words,
+    shouting,
+    unknown_words,
+)
 from rewriter.gate.story import off_story
 from rewriter.review import Facts, drop_unsupported, review
 from rewriter.similarity import repeated_pairs

@@ -14,11 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rewriter.gate.names import unsupported_names, unsupported_quotations
-from rewriter.gate.prose import exclamations, foreign_script, fragment, glued_words, shouting, unknown_words
+from rewriter.gate.prose import (
+    exclamations,
+    foreign_script,
+    fragment,
+    glued_words,
+    shouting,
+    unknown_words,
+)
 from rewriter.gate.source import Allow, Source
 from rewriter.gate.story import off_story
 
-__all__ = ["Allow", "Finding", "Source", "RULES", "examine", "describe"]
+__all__ = ["RULES", "Allow", "Finding", "Source", "describe", "examine"]
 
 #: Rule name -> how a warning or re-ask says what is wrong with the words.
 RULES: dict[str, str] = {

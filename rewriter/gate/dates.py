@@ -29,7 +29,7 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d"
 DATE = re.compile(
-    rf"\b(?:(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>{_YEAR}))?"
+    rf"\b(?=[\dJFMASONDjfmasond])(?:(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>{_YEAR}))?"
     rf"|(?P<m2>{_MONTH})\s+(?P<d2>{_DAY})(?:,?\s+(?P<y2>{_YEAR}))?"
     rf"|(?P<m3>{_MONTH}),?\s+(?P<y3>{_YEAR})"
     rf"|(?P<y4>{_YEAR})-(?P<m4>[01]\d)-(?P<d4>[0-3]\d))\b(?![-\d])",
@@ -48,7 +48,7 @@ class Date:
     month: int | None
     day: int | None
 
-    def agrees(self, other: "Date | dt.date") -> bool:
+    def agrees(self, other: Date | dt.date) -> bool:
         return all(
             mine is None or theirs is None or mine == theirs
             for mine, theirs in ((self.year, other.year), (self.month, other.month), (self.day, other.day))

@@ -17,13 +17,21 @@ from __future__ import annotations
 
 import re
 
-from rewriter.gate.source import CONNECTORS, Source, acronym, acronym_key, capitalised, fold_text, initials, mixed_case, name_runs
+from rewriter.gate.source import (
+    CONNECTORS,
+    Source,
+    acronym,
+    acronym_key,
+    capitalised,
+    fold_text,
+    initials,
+    mixed_case,
+    name_runs,
+)
 from rewriter.gate.words import common, fold_word, known, stem
 
 _CALENDAR = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 )
 #: Text between straight or curly double quotes, or curly single quotes that
 #: open after a space (an apostrophe in "IMF’s" opens nothing).
@@ -58,15 +66,19 @@ def name_candidates(sentence: str, source: Source) -> list[list[str]]:
     return out
 
 
+_DEMONYM_ENDINGS = ("n", "an", "ian", "ese", "i", "ean", "e")
+
+
+def _demonym_of(word: str, place: str) -> bool:
+    """"korean" of "korea", "chinese" of "china", "canadian" of "canada", "israeli" of "israel"."""
+    return any(word in (place + end, place[:-1] + end) for end in _DEMONYM_ENDINGS if len(place) >= 4)
+
+
 def _demonym(word: str, source: Source) -> bool:
-    """"korean" of "Korea", "chinese" of "China", and the reverse."""
-    if len(word) < 4:
-        return False
-    for place in source.capitalised_words:
-        short, long_ = sorted((place, word), key=len)
-        if len(long_) - len(short) <= 3 and long_.startswith(short[:-1]) and len(short) >= 4:
-            return True
-    return False
+    """A demonym of a capitalised word of the source, or the place of one."""
+    return len(word) >= 4 and any(
+        _demonym_of(word, place) or _demonym_of(place, word) for place in source.capitalised_words
+    )
 
 
 def _alias(phrase: str, source: Source) -> bool:
@@ -89,9 +101,12 @@ def _run_supported(run: list[str], source: Source) -> bool:
     if source.has(phrase) or _alias(phrase, source):
         return True
     words = [w for w in run if w.lower() not in CONNECTORS]
-    if len(words) >= 2 and not any(acronym(w) for w in words):
-        if initials(run, True) in source.written_acronyms or initials(run, False) in source.written_acronyms:
-            return True
+    if (
+        len(words) >= 2
+        and not any(acronym(w) for w in words)
+        and (initials(run, True) in source.written_acronyms or initials(run, False) in source.written_acronyms)
+    ):  # "Department of Justice" where the source writes DOJ
+        return True
     return all(_token_supported(w, source) for w in words)
 
 

@@ -13,15 +13,25 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from rewriter.gate.names import outside_quotations
 from rewriter.gate.source import Source, acronym_key
-from rewriter.gate.words import HUMP, STOPWORDS, common, fold_word, known, script_of, split_glued, stem
+from rewriter.gate.words import (
+    HUMP,
+    STOPWORDS,
+    common,
+    fold_word,
+    known,
+    script_of,
+    split_glued,
+    stem,
+)
 
 #: Scripts each article language is written in (ISO 639-1); other languages
 #: are allowed the scripts of their source only.
 LANGUAGE_SCRIPTS = {
-    **{lang: {"LATIN"} for lang in "en de fr es it pt nl sv da no nb fi pl cs sk sl hr ro hu tr id ms vi et lv lt".split()},
+    **{lang: {"LATIN"} for lang in ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "nb", "fi", "pl", "cs", "sk", "sl", "hr", "ro", "hu", "tr", "id", "ms", "vi", "et", "lv", "lt"]},
     "ru": {"CYRILLIC", "LATIN"}, "uk": {"CYRILLIC", "LATIN"}, "el": {"GREEK", "LATIN"},
     "zh": {"CJK", "LATIN"}, "ja": {"CJK", "JAPANESE", "LATIN"}, "ko": {"HANGUL", "CJK", "LATIN"},
     "ar": {"ARABIC", "LATIN"}, "he": {"HEBREW", "LATIN"}, "hi": {"DEVANAGARI", "LATIN"},
@@ -35,7 +45,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 _PUNCTUATION_GLUE = re.compile(r"['’]s[A-Z]|[a-z][,;:][A-Za-z]|\d[a-z]{2,}\d|[a-z]{3,}\d+[a-z]{3,}|[A-Za-z]\$\d")
 _APOSTROPHE_S_WORD = re.compile(r"['’]s([a-z]{4,})")
 #: A word ended by "!" (not "<!--" or "!=").
-_EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”]?!+")
+_EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”?]?!+")
 #: A link or markup, whose colons and brackets are not glue.
 _LINK = re.compile(r"\]\(|://|<|>|\w+:[/\w]*\(")
 #: Every visible glue has one of these: a cheap first look at a whole text.
@@ -54,7 +64,7 @@ def _parts(sentence: str) -> tuple[tuple[str, str], ...]:
 def _camel_glue(humps: list[str]) -> bool:
     """Words run together in camel case: three humps or more ("IMF'sWarningsAbout"),
     or a function word first ("WhileEthereum"); two capitalised words are a name ("BlackRock")."""
-    lower_upper = any(a[-1:].islower() and b[:1].isupper() for a, b in zip(humps, humps[1:]))
+    lower_upper = any(a[-1:].islower() and b[:1].isupper() for a, b in pairwise(humps))
     return lower_upper and (len(humps) >= 3 or (len(humps[0]) > 1 and humps[0].lower() in STOPWORDS))
 
 
@@ -89,25 +99,29 @@ def visible_glue(text: str) -> list[str]:
 
 
 def glued_words(sentence: str, source: Source) -> list[str]:
-    """Tokens that are runs of words without spaces, as written."""
+    """Tokens that are runs of words without spaces, as written (unless the source writes them so)."""
     found: list[str] = []
     for raw in sentence.split():
         if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not _LINK.search(raw) and not source.has(raw):
             found.append(raw)
     for raw, part in _parts(sentence):
-        if raw in found or len(part) < 7 or source.has(part) or fold_word(part) in source.allow.names:
+        if raw in found or len(part) < 7 or (part.isalpha() and part.islower() and known(part)):
             continue
-        humps = HUMP.findall(part)
-        if _camel_glue(humps):
+        if _glued(part, source) and not source.has(part) and fold_word(part) not in source.allow.names:
             found.append(raw)
-            continue
-        tail = _APOSTROPHE_S_WORD.search(part)
-        for hump in humps + ([tail.group(1)] if tail else []):
-            word = hump.lower()
-            if len(word) >= 7 and word not in source.words and not known(word) and (split_glued(word) or split_glued(word[1:])):
-                found.append(raw)
-                break
     return found
+
+
+def _glued(part: str, source: Source) -> bool:
+    humps = HUMP.findall(part)
+    if _camel_glue(humps):
+        return True
+    tail = _APOSTROPHE_S_WORD.search(part)
+    for hump in humps + ([tail.group(1)] if tail else []):
+        word = hump.lower()
+        if len(word) >= 7 and word not in source.words and not known(word) and (split_glued(word) or split_glued(word[1:])):
+            return True
+    return False
 
 
 def unknown_words(sentence: str, source: Source) -> list[str]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
-from rewriter.gate.words import HUMP, STOPWORDS, TOKEN, fold_word, scripts, stem
+from rewriter.gate.words import STOPWORDS, TOKEN, fold_word, scripts, stem
 
 _APOSTROPHE_S = re.compile(r"['’]s\b", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w\s]+|_")
@@ -48,7 +49,7 @@ def mixed_case(token: str) -> bool:
     """`BlackRock`, `iShares`: a capital after a lower-case letter."""
     if token.isascii():
         return _MIXED_CASE.search(token) is not None
-    return any(a.islower() and b.isupper() for a, b in zip(token, token[1:]))
+    return any(a.islower() and b.isupper() for a, b in pairwise(token))
 
 
 @lru_cache(maxsize=4096)
@@ -105,7 +106,7 @@ class Allow:
     story: frozenset[str] = frozenset()  # stems
 
     @classmethod
-    def from_data(cls, data: dict) -> "Allow":
+    def from_data(cls, data: dict) -> Allow:
         aliases: dict[str, list[str]] = {}
         for key, value in (data.get("aliases") or {}).items():
             group = [str(key)] + ([str(v) for v in value] if isinstance(value, list) else [str(value)])
@@ -116,7 +117,7 @@ class Allow:
         story = frozenset(stem(fold_word(str(w))) for w in data.get("story") or ())
         return cls(aliases, names, story)
 
-    def merged(self, other: "Allow") -> "Allow":
+    def merged(self, other: Allow) -> Allow:
         aliases = {k: list(v) for k, v in self.aliases.items()}
         for k, v in other.aliases.items():
             aliases.setdefault(k, []).extend(v)
@@ -166,7 +167,7 @@ class Source:
 
     @cached_property
     def written_acronyms(self) -> frozenset[str]:
-        return frozenset(_acronym_key(t) for t in TOKEN.findall(self.text) if acronym(t))
+        return frozenset(acronym_key(t) for t in TOKEN.findall(self.text) if acronym(t))
 
     @cached_property
     def capitalised_words(self) -> frozenset[str]:
@@ -180,13 +181,10 @@ class Source:
     def stems(self) -> frozenset[str]:
         return frozenset(stem(w) for w in self.words if w not in STOPWORDS)
 
-    def humps(self, token: str) -> list[str]:
-        return HUMP.findall(token)
 
-
-def _acronym_key(token: str) -> str:
+def acronym_key(token: str) -> str:
+    """`ETFs` -> `ETF`, `G-20` -> `G20`: an acronym as the index keeps it."""
     core = token[:-1] if token.endswith("s") and not token.endswith("SS") and len(token) > 2 else token
     return re.sub(r"[^A-Z0-9]", "", core.upper())
 
 
-acronym_key = _acronym_key

@@ -24,8 +24,6 @@ _KNOWN_BINS = 750
 #: price is that a very frequent name ("Trump", 4.9) opening a sentence is
 #: not checked there (it is wherever else it appears).
 _COMMON_BINS = 600
-#: Parts a glued word may be split into: frequent words of 2+ letters.
-_PART_BINS = 600
 
 #: A word as written: letters and digits, with inner apostrophes, dots and hyphens.
 TOKEN = re.compile(r"[^\W_](?:[\w'’.&-]*[^\W_])?")
@@ -35,14 +33,7 @@ HUMP = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z][a-z]+|[a-z]+|[A-Z]|\d+")
 
 #: Short function words: never content, never names, joiners inside a name.
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just may me
-    might more most must my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these they
-    this those through to too under until up upon very was we were what when where which while who whom
-    why will with within without would you your yours yourself yourselves amid among says said say
-    according per via yet still while whether toward towards across around""".split()
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most", "must", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "within", "without", "would", "you", "your", "yours", "yourself", "yourselves", "amid", "among", "says", "said", "say", "according", "per", "via", "yet", "still", "while", "whether", "toward", "towards", "across", "around"]
 )
 
 
@@ -65,12 +56,11 @@ def _bins() -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _lists() -> tuple[frozenset[str], frozenset[str]]:
+    """Every English word of the list, and the common ones (also the parts a glued word splits into)."""
     bins = _bins()
-    known = frozenset(w for b in bins for w in b)
     common = frozenset(w for b in bins[:_COMMON_BINS] for w in b)
-    parts = frozenset(w for b in bins[:_PART_BINS] for w in b if len(w) > 1 or w in ("a", "i"))
-    return known, common, parts
+    return common.union(w for b in bins[_COMMON_BINS:] for w in b), common
 
 
 @lru_cache(maxsize=65536)
@@ -115,14 +105,14 @@ def common(word: str) -> bool:
 def split_glued(word: str) -> list[str] | None:
     """The frequent words a run of letters is made of ("warningsabout" -> warnings, about), or None.
 
-    Two or three parts, each of three letters or more, found by trying every
-    cut: a glued token in model output is a few ordinary words, while a real
-    word the list lacks rarely splits that cleanly.
+    Two or three common words, each of three letters or more, found by trying
+    every cut: a glued token in model output is a few ordinary words, while a
+    real word the list lacks rarely splits that cleanly.
     """
     w = word.lower()
     if len(w) < 7 or not w.isalpha():
         return None
-    parts = _lists()[2]
+    parts = _lists()[1]
     for i in range(3, len(w) - 2):
         head, tail = w[:i], w[i:]
         if head in parts and len(head) >= 3:
@@ -155,7 +145,7 @@ def scripts(text: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # noqa: ANN202 - snowballstemmer has no types
+def _stemmer():
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
