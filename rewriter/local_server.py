@@ -175,6 +175,7 @@ class LocalServer:
         params.n_parallel = self.slots
         params.n_ctx = self.slots * self.context  # split evenly between the slots
         params.cpuparams.n_threads = params.cpuparams_batch.n_threads = self.threads
+        params.sampling.penalty_repeat = policy.LOCAL_REPEAT_PENALTY
         params.verbosity = -1  # llama.cpp's log would interleave with rewriter's own output
         return params
 

@@ -118,3 +118,7 @@ MAX_LOCAL_SLOTS = 16
 #: Context of each slot, in tokens (prompt + answer); the server's whole
 #: context is slots x this.
 LOCAL_CONTEXT_TOKENS = 4096
+#: Repetition penalty of the embedded server, over its last 64 tokens: what
+#: llama-cpp-python's server applied by default. llama.cpp's own default is
+#: none, and SmolLM2 then loops on one sentence until the length bound.
+LOCAL_REPEAT_PENALTY = 1.1
