@@ -19,11 +19,15 @@ total:
   publication, and how many each gate rule alone (with the older rules) would
   have let through
 
-Also counts the first answer alone (what a bare model call gives).
+Also counts the first answer alone (what a bare model call gives), and the
+throughput: wall time, items per minute and generated tokens per second, with
+`--concurrency` items in flight at once (what the batch job's `--concurrency`
+does) against `--slots` slots of the embedded server.
 
     /tmp/devvenv/bin/python bench/quality.py            # first 20 items
     /tmp/devvenv/bin/python bench/quality.py --items 5 --json out.json
     /tmp/devvenv/bin/python bench/quality.py --prompts /tmp/variant   # compare a prompt
+    /tmp/devvenv/bin/python bench/quality.py --slots 4 --concurrency 4  # parallel slots
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ class ItemResult:
     error: str = ""
     first_rules: list[str] = field(default_factory=list)  # blocking problem kinds of the first valid answer
     warning_rules: list[str] = field(default_factory=list)  # the kinds behind a draft's warnings
+    completion_tokens: int = 0
 
 
 def article_format_ok(text: str, impact_heading: str) -> bool:
@@ -138,6 +143,7 @@ class RecordingClient:
         self.endpoint = inner.endpoint
         self.attempts: list[tuple[bool, bool]] = []  # (valid, grounded)
         self.rules: list[list[str]] = []  # blocking problem kinds of each valid answer
+        self.completion_tokens = 0
 
     async def complete(self, messages, parse, *, where, **options):  # type: ignore[no-untyped-def]
         from rewriter.model import InvalidAnswer
@@ -145,60 +151,71 @@ class RecordingClient:
 
         try:
             done = await self.inner.complete(messages, parse, where=where, **options)
-        except InvalidAnswer:
-            self.attempts.append((False, False))
+        except Exception as exc:  # an invalid or cut-off answer cost its tokens too
+            self.completion_tokens += int((getattr(exc, "usage", None) or {}).get("completion_tokens", 0))
+            if isinstance(exc, InvalidAnswer):
+                self.attempts.append((False, False))
             raise
         problems = review(done.parsed, self.facts)
+        self.completion_tokens += int(done.usage.get("completion_tokens", 0))
         ungrounded = [p for p in problems if p.kind == "ungrounded"]
         self.attempts.append((True, not ungrounded))
         self.rules.append(sorted({p.kind for p in problems if p.blocking}))
         return done
 
 
-async def bench(items: list[Any], run: Any) -> list[ItemResult]:
+async def bench(items: list[Any], run: Any, concurrency: int = 1) -> list[ItemResult]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(n: int, item: Any) -> ItemResult:
+        async with gate:
+            return await bench_item(n, item, run)
+
+    return list(await asyncio.gather(*(one(n, item) for n, item in enumerate(items, 1))))
+
+
+async def bench_item(n: int, item: Any, run: Any) -> ItemResult:
     from rewriter.errors import RewriterError
     from rewriter.review import duplicate_bullets, review
     from rewriter.rewrite import facts_of, render_article, rewrite_item
 
-    results = []
-    for n, item in enumerate(items, 1):
-        facts = facts_of(item, run.prompt)
-        client = RecordingClient(run.client, facts)
-        started = time.perf_counter()
-        result = ItemResult(n, item.title, 0.0)
-        try:
-            outcome = await rewrite_item(item, run.prompt, client, attempts=run.settings.attempts)  # type: ignore[arg-type]
-        except RewriterError as exc:
-            result.error = str(exc)
-        else:
-            article = render_article(outcome, run.prompt.impact_heading)
-            ungrounded = [p.message for p in review(outcome.answer, facts) if p.kind == "ungrounded"]
-            result.valid = True
-            result.grounded = not ungrounded
-            result.ungrounded = ungrounded
-            result.duplicates = bool(duplicate_bullets(outcome.answer.impact))
-            problems = review(outcome.answer, facts)
-            result.copied = any(p.kind == "copied" for p in problems)
-            result.thin = any(p.kind == "thin" for p in problems)
-            result.problems = [p.message for p in problems]
-            result.answer = outcome.answer.model_dump(mode="json")
-            result.format_ok = article_format_ok(article, run.prompt.impact_heading)
-            result.draft = not outcome.publishable
-            if result.draft:
-                result.warning_rules = sorted({p.kind for p in problems if p.blocking})
-            result.dropped = len(outcome.dropped)
-            result.publishable = result.format_ok and result.grounded and not result.draft
-            if outcome.publishable and ungrounded:  # the one thing that must never happen
-                result.error = "UNGROUNDED ARTICLE WRITTEN AS PUBLISHABLE"
-        result.seconds = time.perf_counter() - started
-        result.attempts = len(client.attempts)
-        if client.attempts:
-            result.first_valid, result.first_grounded = client.attempts[0]
-        if client.rules:
-            result.first_rules = client.rules[0]
-        results.append(result)
-        print(_row(result), flush=True)
-    return results
+    facts = facts_of(item, run.prompt)
+    client = RecordingClient(run.client, facts)
+    started = time.perf_counter()
+    result = ItemResult(n, item.title, 0.0)
+    try:
+        outcome = await rewrite_item(item, run.prompt, client, attempts=run.settings.attempts)  # type: ignore[arg-type]
+    except RewriterError as exc:
+        result.error = str(exc)
+    else:
+        article = render_article(outcome, run.prompt.impact_heading)
+        ungrounded = [p.message for p in review(outcome.answer, facts) if p.kind == "ungrounded"]
+        result.valid = True
+        result.grounded = not ungrounded
+        result.ungrounded = ungrounded
+        result.duplicates = bool(duplicate_bullets(outcome.answer.impact))
+        problems = review(outcome.answer, facts)
+        result.copied = any(p.kind == "copied" for p in problems)
+        result.thin = any(p.kind == "thin" for p in problems)
+        result.problems = [p.message for p in problems]
+        result.answer = outcome.answer.model_dump(mode="json")
+        result.format_ok = article_format_ok(article, run.prompt.impact_heading)
+        result.draft = not outcome.publishable
+        if result.draft:
+            result.warning_rules = sorted({p.kind for p in problems if p.blocking})
+        result.dropped = len(outcome.dropped)
+        result.publishable = result.format_ok and result.grounded and not result.draft
+        if outcome.publishable and ungrounded:  # the one thing that must never happen
+            result.error = "UNGROUNDED ARTICLE WRITTEN AS PUBLISHABLE"
+    result.seconds = time.perf_counter() - started
+    result.attempts = len(client.attempts)
+    result.completion_tokens = client.completion_tokens
+    if client.attempts:
+        result.first_valid, result.first_grounded = client.attempts[0]
+    if client.rules:
+        result.first_rules = client.rules[0]
+    print(_row(result), flush=True)
+    return result
 
 
 def _row(r: ItemResult) -> str:
@@ -225,7 +242,7 @@ def _alone(results: list[ItemResult]) -> dict[str, int]:
     return {rule: sum(bool(r.first_rules) and rule not in r.first_rules for r in older) for rule in GATE_RULES}
 
 
-def summary(results: list[ItemResult]) -> dict[str, Any]:
+def summary(results: list[ItemResult], wall: float) -> dict[str, Any]:
     n = len(results)
     valid = [r for r in results if r.valid]
 
@@ -255,6 +272,9 @@ def summary(results: list[ItemResult]) -> dict[str, Any]:
             rule: sum(r.first_rules == [rule] for r in results) for rule in GATE_RULES
         },
         "seconds per item": round(sum(r.seconds for r in results) / n, 1) if n else 0,
+        "wall seconds": round(wall, 1),
+        "items per minute": round(60 * n / wall, 2) if wall else 0,
+        "generated tokens/s (all items)": round(sum(r.completion_tokens for r in results) / wall, 1) if wall else 0,
         "answers per item": round(sum(r.attempts for r in results) / n, 2) if n else 0,
     }
 
@@ -266,6 +286,8 @@ def main() -> int:
     parser.add_argument("--cache-dir", type=Path, help="default: a fresh temporary folder")
     parser.add_argument("--json", type=Path, help="also write per-item results here")
     parser.add_argument("--prompts", type=Path, help="a prompt folder to compare (default: the shipped one)")
+    parser.add_argument("--concurrency", type=int, default=1, help="items in flight at once (default 1)")
+    parser.add_argument("--slots", type=int, help="slots of the embedded server (default: REWRITER_LOCAL_SLOTS)")
     args = parser.parse_args()
 
     from rewriter.runtime import Run
@@ -273,17 +295,21 @@ def main() -> int:
 
     items = feed_items(args.feed, args.items)
     with tempfile.TemporaryDirectory(prefix="rewriter-quality-") as tmp:
-        settings = load_settings(provider="local", cache_dir=args.cache_dir or Path(tmp))
+        slots = {"local_slots": args.slots} if args.slots else {}  # (a checkout without slots takes none)
+        settings = load_settings(provider="local", cache_dir=args.cache_dir or Path(tmp), **slots)
         run = Run.open(settings, prompts=args.prompts)
+        run.client.limit_requests(args.concurrency)
 
         async def go() -> list[ItemResult]:
             try:
-                return await bench(items, run)
+                return await bench(items, run, args.concurrency)
             finally:
                 await run.aclose()
 
+        started = time.perf_counter()
         results = asyncio.run(go())
-    totals = summary(results)
+        wall = time.perf_counter() - started
+    totals = summary(results, wall)
     print()
     for key, value in totals.items():
         print(f"{key}: {value}")

@@ -81,10 +81,11 @@ def response_schema(numerals: Sequence[str] | None = None) -> dict[str, Any]:
 
     Without `numerals` this is the portable schema (OpenAI's strict
     `json_schema`): types and list lengths only. With them it is the schema
-    for a grammar-driven server (llama.cpp's `json_object` + `schema`), which
-    turns it into a decoding grammar, so a small model cannot write what the
-    review would only reject afterwards: every text is a sentence (a capital,
-    long enough, a full stop; no labels such as "POSITIVE" or `key_names`),
+    for a grammar-driven server (llama.cpp's `json_schema`, or llama-cpp-python's
+    `json_object` + `schema`), which turns it into a decoding grammar, so a
+    small model cannot write what the review would only reject afterwards:
+    every text is a sentence (a capital, long enough, a full stop; no labels
+    such as "POSITIVE" or `key_names`),
     the only figures it can spell are `numerals`, the source's own (an
     invented "$20 million" cannot even be generated), and the lists are
     shorter, since a small model fills every place it is given and then
@@ -128,25 +129,63 @@ _PROSE_CHAR = f"[^{_NOT_PROSE}]"
 #: figure ("13" "03" "2023" -> "13032023", "13" "." "2021" -> "13.2021");
 #: a full stop or comma only before a space.
 _AFTER_FIGURE = f"([^{_NOT_PROSE}.,]|[.,][ ])"
-#: How prose opens: not with a lower-case letter, a space or punctuation, and
-#: not with two capitals ("POSITIVE", "IMPACT"); a script without case
-#: (Chinese, a custom prompt's language) opens as it likes. (llama.cpp's
-#: grammar knows no `\s`: white space is a space, the rest is in `_NOT_PROSE`.)
-_OPENING = f"[^a-z .,;!?'{_NOT_PROSE}][^A-Z {_NOT_PROSE}]"
+#: Words that make a text a label rather than prose ("POSITIVE", "IMPACT ON
+#: THE MARKET"). Prose may open with two capitals ("US regulators", "FTX
+#: said", "SEC"), just not with one of these (nor a word they begin).
+_LABELS = (*(s.value for s in Sentiment), "IMPACT", "OVERVIEW", "SENTIMENT", "WHAT HAPPENED")
+#: What prose cannot open with besides `_NOT_PROSE`: a lower-case letter, a
+#: space or punctuation. A script without case (Chinese, a custom prompt's
+#: language) opens as it likes. (llama.cpp's grammar knows no `\s`: white
+#: space is a space, the rest is in `_NOT_PROSE`.)
+_NOT_FIRST = f"a-z .,;!?'{_NOT_PROSE}"
 #: How prose ends: a full stop (or the full stop of a script such as Chinese).
 _END = "[.!?。！？]"
 
 
+def _opening(labels: Sequence[str] = _LABELS) -> str:
+    """How prose opens: any text that does not begin with one of `labels`.
+
+    Spelled without look-ahead (which the grammar converters lack): a walk
+    of the labels' letter tree, where each alternative follows a label's
+    first letters and then leaves it with a letter no label continues with.
+    The alternatives are disjoint, and the longest is as long as the longest
+    label.
+    """
+    tree: dict[str, dict] = {}
+    for label in labels:
+        node = tree
+        for char in label:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a whole label: no way on from here
+
+    alternatives = []
+
+    def walk(node: dict[str, dict], prefix: str, excluded: str) -> None:
+        if "" in node:
+            return
+        alternatives.append(f"{prefix}[^{excluded}{''.join(sorted(node))}]")
+        for char in sorted(node):
+            walk(node[char], prefix + char, _NOT_PROSE)
+
+    walk(tree, "", _NOT_FIRST)
+    return f"({'|'.join(alternatives)})"
+
+
+_OPENING = _opening()
+_OPENING_MAX = max(map(len, _LABELS))
+
+
 def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -> dict[str, Any]:
-    """Prose of `min_chars` to `max_chars` units: an opening (see `_OPENING`),
+    """Prose of `min_chars` to `max_chars` units: an opening (see `_opening`),
     then units that are each a prose character or one of `numerals` (never
     two figures run together), then a full stop (`_END`).
 
-    Written in the regex subset llama.cpp's converter accepts: plain groups,
-    `|`, `{m,n}` and bracket classes (no `(?:`, no backslash escapes outside
-    brackets; a `.` or `,` inside a numeral goes in brackets). A pattern it
-    cannot convert would silently give no constraint at all (a test converts
-    this one with llama.cpp's own converter).
+    Written in the regex subset llama.cpp's converters accept: plain groups,
+    `|`, `{m,n}` and bracket classes (no `(?:`, no look-ahead, no backslash
+    escapes outside brackets; a `.` or `,` inside a numeral goes in
+    brackets). A pattern the converter cannot read would silently give no
+    constraint at all (a test converts this one with xllamacpp's own
+    `json_schema_to_grammar`).
     """
     spelled = ["".join(c if c.isdigit() else f"[{c}]" for c in n) for n in sorted(set(numerals), key=lambda n: (-len(n), n))]
     if not spelled:
@@ -154,7 +193,9 @@ def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -
     else:
         figure = f"({'|'.join(spelled)})"
         unit, last = f"{_PROSE_CHAR}|{figure}{_AFTER_FIGURE}", f"{figure}?"
-    return {"type": "string", "pattern": f"^{_OPENING}({unit}){{{min_chars - 3},{max_chars - 3}}}{last}{_END}$"}
+    # the opening is 1 to _OPENING_MAX characters, the end one
+    units = f"{{{min_chars - 2},{max_chars - 1 - _OPENING_MAX}}}"
+    return {"type": "string", "pattern": f"^{_OPENING}({unit}){units}{last}{_END}$"}
 
 
 def parse_answer(content: str) -> RewriteAnswer:

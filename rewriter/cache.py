@@ -182,11 +182,15 @@ class ResponseCache:
             if not record["key"].startswith(KEY_PREFIX) or "value" not in record:
                 raise InputError("not a rewriter cache entry", where=where)
             entries.append((record["key"], record["value"]))
+        self.set_many(entries)
+        return len(entries)
+
+    def set_many(self, entries: list[tuple[str, Any]]) -> None:
+        """Store several entries in one transaction (imports, batch results)."""
         store = self.store
         with store.transact():
             for key, value in entries:
                 store.set(key, value)
-        return len(entries)
 
     def close(self) -> None:
         if self._cache is not None:

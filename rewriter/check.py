@@ -31,14 +31,14 @@ RULES: dict[str, str] = {
     "RW002": "a front matter key of spec §4 is missing",
     "RW003": "a front matter key has the wrong type or value",
     "RW004": "ai.rewritten is not true",
-    "RW005": "ai.version is older than the current prompt version (stale)",
+    "RW005": "ai.version is older than the current prompt version (stale; a warning)",
     "RW006": "publishedAt, updatedAt or ai.expandedAt is not an ISO 8601 UTC time",
     "RW007": "description is longer than the limit",
     "RW008": "description is a cut overview that does not end in '…'",
     "RW009": "a section heading is missing, out of order, unexpected or empty",
     "RW010": "the impact section has too few or too many bullets",
     "RW011": "an impact bullet repeats another",
-    "RW012": "text has mojibake (encoding damage)",
+    "RW012": "text has mojibake (encoding damage), repairable or not",
     "RW013": "the body contains HTML or a script",
     "RW014": "a template marker is left over",
     "RW015": "the text talks about itself as an AI",
@@ -93,35 +93,59 @@ _NO_TEMPLATE_SCAN = ("coverImage",)  # URLs, not prose
 # --- the report -----------------------------------------------------------
 
 
+#: Rules that warn rather than block: a stale article is not wrong, it could
+#: be refreshed, so it passes unless `--strict` asks for every article current.
+WARNING_RULES = frozenset({"RW005"})
+#: What the summary tells a site with stale articles, in one line.
+REFRESH_HINT = "`rewriter batch FEED --out DIR` rewrites each when it meets its source again"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One reason an article must not be published."""
+    """One reason an article must not be published, or a warning about it."""
 
     path: str
     line: int
     code: str
     message: str
 
+    @property
+    def severity(self) -> str:
+        return "warning" if self.code in WARNING_RULES else "error"
+
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.code} {self.message}"
+        marker = " warning:" if self.code in WARNING_RULES else ""
+        return f"{self.path}:{self.line}: {self.code}{marker} {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "code": self.code, "message": self.message}
+        return {"path": self.path, "line": self.line, "code": self.code, "severity": self.severity, "message": self.message}
 
 
 @dataclass
 class ArticleResult:
-    """What the check found in one file: blocked, passed or skipped."""
+    """What the check found in one file: blocked, passed or skipped.
+
+    Warnings (a stale prompt version) block only when `strict`.
+    """
 
     path: str
     problems: list[Problem] = field(default_factory=list)
     skipped: str | None = None
+    strict: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return any(self.strict or p.code not in WARNING_RULES for p in self.problems)
+
+    @property
+    def stale(self) -> bool:
+        return any(p.code == "RW005" for p in self.problems)
 
     @property
     def status(self) -> str:
         if self.skipped:
             return "skipped"
-        return "blocked" if self.problems else "passed"
+        return "blocked" if self.blocking else "passed"
 
 
 @dataclass
@@ -134,19 +158,26 @@ class Report:
         return sum(1 for a in self.articles if a.status == status)
 
     @property
+    def stale(self) -> int:
+        return sum(1 for a in self.articles if a.stale)
+
+    @property
     def problems(self) -> list[Problem]:
         return [p for a in self.articles for p in a.problems]
 
     @property
     def blocked(self) -> bool:
-        return any(a.problems for a in self.articles)
+        return any(a.blocking for a in self.articles)
 
     def summary(self) -> str:
-        n = len(self.articles)
-        return (
+        n, stale = len(self.articles), self.stale
+        line = (
             f"{n} article{'' if n == 1 else 's'} checked: {self.count('blocked')} blocked, "
             f"{self.count('passed')} passed, {self.count('skipped')} skipped"
         )
+        if stale:
+            line += f"; {stale} stale (older prompt version): {REFRESH_HINT}"
+        return line
 
     def lines(self) -> Iterator[str]:
         """The text report: a line per problem or skipped article, then the summary."""
@@ -169,6 +200,7 @@ class Report:
                 "blocked": self.count("blocked"),
                 "passed": self.count("passed"),
                 "skipped": self.count("skipped"),
+                "stale": self.stale,
             },
         }
 
@@ -182,13 +214,25 @@ class Profile:
 
     version: int
     impact_heading: str
+    #: Language code -> the three headings of an article in it (English aside).
+    headings: tuple[tuple[str, tuple[str, str, str]], ...] = ()
 
     @classmethod
     def load(cls, prompts: Path | None = None) -> Profile:
         from rewriter.prompts import load_prompt
 
         prompt = load_prompt(prompts)
-        return cls(prompt.version, prompt.impact_heading)
+        return cls(prompt.version, prompt.impact_heading, tuple((code, prompt.headings(code)) for code, _ in prompt.languages))
+
+    def expected_headings(self, lang: Any, found: list[str]) -> list[str]:
+        """The headings an article in `lang` must have: its language's, when the
+        profile has them and the body uses any of them, else English (what
+        rewriter writes for a language the profile lacks, and what articles
+        written with `language: en` have)."""
+        english = [OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, self.impact_heading]
+        table, lang = dict(self.headings), lang.lower() if isinstance(lang, str) else ""
+        local = table.get(lang) or table.get(lang.split("-")[0])
+        return list(local) if local and any(title in local for title in found) else english
 
 
 #: ftfy's mojibake pattern (`ftfy.badness.BADNESS_RE`) as checked by
@@ -249,13 +293,39 @@ def may_have_mojibake(text: str) -> bool:
 
 
 def mojibake_fix(text: str) -> str | None:
-    """The repaired text when `text` has mojibake, else None."""
+    """The repaired text when `text` has mojibake that can be repaired, else None.
+
+    A lost byte is restored only where one character is possible, and is
+    hidden from ftfy's guesses otherwise (`rewriter.mojibake`)."""
     if not may_have_mojibake(text):
         return None
     import ftfy
 
-    fixed = ftfy.fix_encoding(text)
+    from rewriter.mojibake import repair_lost_bytes, shielded
+
+    fixed = shielded(repair_lost_bytes(text), ftfy.fix_encoding)
     return fixed if fixed != text else None
+
+
+def may_have_any_mojibake(text: str) -> bool:
+    """False when the text surely has no mojibake, repairable or not."""
+    from rewriter.mojibake import markers
+
+    # ftfy's badness pattern is not passed to `markers`: may_have_mojibake searched it.
+    return may_have_mojibake(text) or next(markers(text), None) is not None
+
+
+def mojibake_problem(text: str) -> str | None:
+    """What is wrong with `text`: `'a' should read 'b'`, and/or the words
+    that cannot be repaired, quoted; None when it has no mojibake."""
+    from rewriter.mojibake import find_mojibake
+
+    fixed = mojibake_fix(text)
+    left = find_mojibake(fixed if fixed is not None else text, _badness()[0])
+    parts = [_damage(text, fixed)] if fixed is not None else []
+    if left is not None:
+        parts.append(f"'{left}' cannot be repaired (a byte was lost)")
+    return "; ".join(parts) or None
 
 
 def _damage(text: str, fixed: str) -> str:
@@ -420,7 +490,7 @@ class _Article:
         if isinstance(version, int) and not isinstance(version, bool) and version < self.profile.version:
             self.report(
                 self.line_of("ai.version"), "RW005",
-                f"stale: ai.version is {version}, the current prompt version is {self.profile.version}; rewrite it",
+                f"stale: ai.version is {version}, the current prompt version is {self.profile.version}",
             )  # fmt: skip
         if "warnings" in ai:
             warnings = ai["warnings"]
@@ -451,17 +521,17 @@ class _Article:
             self.report(line, "RW007", f"description has {len(description)} characters; at most {DESCRIPTION_LIMIT}")
         if overview and not description.endswith(ELLIPSIS):
             flat_overview, flat = " ".join(overview.split()), " ".join(description.split())
-            if len(flat) < len(flat_overview) and flat_overview.startswith(flat.rstrip(" .,;:-–—")):
+            if len(flat) < len(flat_overview) and flat_overview.startswith(flat.rstrip(" .,;:-–—、，。")):
                 self.report(line, "RW008", "description is a cut of the overview but does not end in '…'")
 
     def check_text(self) -> None:
         """Mojibake and left-over template markers or AI talk in every text field."""
         fields = [(key, name, text) for key, value in self.meta.items() for name, text in _strings(value, str(key))]
-        if may_have_mojibake("\n".join(text for _, _, text in fields)):
+        if may_have_any_mojibake("\n".join(text for _, _, text in fields)):
             for _, name, text in fields:
-                fixed = mojibake_fix(text)
-                if fixed is not None:
-                    self.report(self.line_of(name), "RW012", f"'{name}' has mojibake: {_damage(text, fixed)}")
+                damage = mojibake_problem(text)
+                if damage is not None:
+                    self.report(self.line_of(name), "RW012", f"'{name}' has mojibake: {damage}")
         prose = [(name, text) for key, name, text in fields if key not in _NO_TEMPLATE_SCAN]
         joined = "\n".join(text for _, text in prose)  # one cheap look at all fields first
         if _may_have_template_marker(joined) or any(hint in joined.lower() for hint in _AI_TALK_HINTS):
@@ -481,7 +551,6 @@ class _Article:
 
     def check_body(self) -> str | None:
         """Sections, bullets, HTML and text of the body; returns the overview."""
-        expected = [OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, self.profile.impact_heading]
         sections: list[tuple[str, int, list[tuple[int, str]]]] = []
         in_fence = False
         for number, line in enumerate(self.body.splitlines(), self.body_first_line):
@@ -494,11 +563,12 @@ class _Article:
                 sections[-1][2].append((number, line))
             elif line.strip():
                 sections.append(("", number, [(number, line)]))
+        expected = self.profile.expected_headings(self.meta.get("lang"), [title for title, _, _ in sections])
         self._check_sections(expected, sections)
         self._check_body_text()
         self._check_readable(sections)
         for title, _, lines in sections:
-            if title == OVERVIEW_HEADING:
+            if title == expected[0]:
                 return " ".join(text.strip() for _, text in lines if text.strip())
         return None
 
@@ -512,11 +582,11 @@ class _Article:
         match inside the body), and only a hit costs a look at single lines.
         """
         body = self.body
-        if may_have_mojibake(body):
+        if may_have_any_mojibake(body):
             for number, line in enumerate(body.splitlines(), self.body_first_line):
-                fixed = mojibake_fix(line)
-                if fixed is not None:
-                    self.report(number, "RW012", f"body has mojibake: {_damage(line, fixed)}")
+                damage = mojibake_problem(line)
+                if damage is not None:
+                    self.report(number, "RW012", f"body has mojibake: {damage}")
         # Code is shown as written, so `<b>` in a code span is text, not HTML.
         prose = _CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body) if "`" in body or "~~~" in body else body
         reported: set[tuple[int, str]] = set()
@@ -729,13 +799,18 @@ def find_articles(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
     return list(dict.fromkeys(found)), unreadable
 
 
-def check_paths(paths: Iterable[Path], prompts: Path | None = None, include_drafts: bool = False) -> Report:
-    """Check every article found under `paths` against the current prompt profile."""
+def check_paths(
+    paths: Iterable[Path], prompts: Path | None = None, include_drafts: bool = False, strict: bool = False
+) -> Report:
+    """Check every article found under `paths` against the current prompt profile;
+    with `strict`, warnings (a stale article) block too."""
     profile = Profile.load(prompts)
     report = Report()
     articles, unreadable = find_articles(paths)
     for path in articles:
-        report.articles.append(check_file(path, str(path), profile, include_drafts))
+        result = check_file(path, str(path), profile, include_drafts)
+        result.strict = strict
+        report.articles.append(result)
     for folder, reason in unreadable:  # never pass what could not be looked at
         report.articles.append(ArticleResult(str(folder), [Problem(str(folder), 1, "RW001", f"cannot read the folder: {reason}")]))
     return report

@@ -190,18 +190,43 @@ def batch(
     ),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Stop after this many items."),
     force: bool = typer.Option(False, "--force", help="Rewrite even articles that are already current."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write a JSON report, one entry per item.", dir_okay=False),
+    report: Optional[Path] = typer.Option(
+        None, "--report", dir_okay=False,
+        help="Write a report, one entry per item: JSON, or a review page when FILE ends in .html.",
+    ),
     name: str = typer.Option("{date}-{slug}.md", "--name", help="File name template: {date} {year} {month} {day} {slug} {id} {source} {lang} {category}."),
     model: Optional[str] = ModelOpt,
     prompts: Optional[Path] = PromptsOpt,
+    via: str = typer.Option(
+        "online", "--via", metavar="online|batch-api", help="online: send each request from here. batch-api: through the provider's Batch API "
+        "(half price, results within 24 h; rerun the same command to resume).",
+    ),
+    export_requests: Optional[Path] = typer.Option(
+        None, "--export-requests", dir_okay=False, help="Contact no server: write the articles the cache can answer, "
+        "and the missing requests as Batch lines to this file (for vllm run-batch, Ray; then 'rewriter cache import').",
+    ),
+    poll: float = typer.Option(
+        policy.BATCH_POLL_FIRST_S, "--poll", min=0.01, help="batch-api: seconds before the first poll (then longer, up to 10 min).",
+    ),
+    no_wait: bool = typer.Option(False, "--no-wait", help="batch-api: submit or collect what has finished, then exit (for cron)."),
+    cancel: bool = typer.Option(False, "--cancel", help="batch-api: cancel the batches in flight and exit."),
+    file_lines: int = typer.Option(
+        policy.BATCH_FILE_MAX_LINES, "--file-lines", min=1, max=policy.BATCH_FILE_MAX_LINES,
+        help="batch-api: most lines in one Batch file.",
+    ),
+    file_mb: int = typer.Option(
+        policy.BATCH_FILE_MAX_MB, "--file-mb", min=1, max=policy.BATCH_FILE_MAX_MB, help="batch-api: most MB in one Batch file.",
+    ),
 ) -> None:
     """Rewrite every item of one or more feeds into a folder of articles (the batch job).
 
     Articles already current are skipped, so a rerun finishes what an earlier
     run did not. Exit status 1 when any item failed or was written as a draft.
     Example: rewriter batch feed.jsonl --out content/ --concurrency 16 --report run.json
+    Through the Batch API: rewriter batch feed.jsonl --out content/ --via batch-api
     """
     from rewriter.batch import BatchOptions, new_report, run_batch, summary_table
+    from rewriter.batch.rounds import batch_path_problem
     from rewriter.naming import check_template
     from rewriter.readers.feed import is_url
     from rewriter.runtime import Run
@@ -212,13 +237,38 @@ def batch(
     except Exception as exc:
         err(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
+    if via not in ("online", "batch-api") or (export_requests is not None and via != "online"):
+        err("error: --via is 'online' or 'batch-api', and --export-requests goes without it")
+        raise typer.Exit(EXIT_USAGE)
     options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
-    run = Run.open(_settings(model=model), prompts)
+    settings = _settings(model=model)
+    if via == "batch-api" or export_requests is not None:
+        problem = batch_path_problem(settings, via)
+        if problem:
+            err(f"error: {problem}")
+            raise typer.Exit(EXIT_USAGE)
+    run = Run.open(settings, prompts)
     result = new_report(list(sources), out)
+
+    async def execute() -> Any:
+        if export_requests is not None:
+            from rewriter.batch.export import run_export
+
+            lines = await run_export(run, list(sources), options, export_requests, result)
+            err(f"wrote {lines} request line(s) to {export_requests}" + (
+                "; answer them (vllm run-batch, Ray), 'rewriter cache import' the output, and rerun this command"
+                if lines else ""))  # fmt: skip
+            return result
+        if via == "batch-api":
+            from rewriter.batch.batch_api import ApiOptions, run_batch_api
+
+            api = ApiOptions(poll=poll, wait=not no_wait, cancel=cancel, max_lines=file_lines, max_bytes=file_mb * 1024 * 1024)
+            return await run_batch_api(run, list(sources), options, api, result)
+        return await run_batch(run, list(sources), options, report=result)
 
     async def go() -> Any:
         try:
-            return await run_batch(run, list(sources), options, report=result)
+            return await execute()
         finally:
             await run.aclose()
 
@@ -231,10 +281,47 @@ def batch(
     Console(stderr=True).print(summary_table(result))
     if report is not None:
         err(f"report written to {report}")
+    in_flight = result.batch.inFlight if result.batch is not None else []
+    if in_flight and not cancel:
+        err(f"{len(in_flight)} batch(es) still running at the provider: {', '.join(in_flight)}")
+        err("run the same command again to collect them (or add --cancel to cancel them)")
     if result.interrupted:
         err("interrupted: nothing half-written; run the same command again to finish")
         raise typer.Exit(_interrupted_status())
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+@app.command("report")
+@reports_errors
+def report_page(
+    report: Path = typer.Argument(
+        ..., metavar="RUN.JSON", help="A JSON report written by `rewriter batch --report run.json`.",
+        show_default=False, dir_okay=False,
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", dir_okay=False, help="The HTML file to write (default: the report's name with .html)."
+    ),
+) -> None:
+    """Turn a batch run's JSON report into one self-contained HTML page to review.
+
+    The page shows the totals, a table of every item (filter it by status),
+    and each draft and failure with its source and article side by side,
+    its warnings listed and the text at fault marked. It runs no script and
+    loads nothing remote. Example: rewriter report run.json -o run.html
+    """
+    from rewriter.batch import write_report
+    from rewriter.report_html import is_html, load_report
+
+    _require_existing([report])
+    target = output or report.with_suffix(".html")
+    if not is_html(target):
+        err(f"error: {target}: the page is HTML; name it with .html or .htm")
+        raise typer.Exit(EXIT_USAGE)
+    if target.resolve() == report.resolve():
+        err(f"error: {target}: would overwrite the JSON report it is made from")
+        raise typer.Exit(EXIT_USAGE)
+    write_report(load_report(report), target)
+    typer.echo(f"review page written to {target}")
 
 
 @cache_app.command("stats")
@@ -273,12 +360,32 @@ def cache_export(file: Path = typer.Argument(..., help="JSON Lines file to write
 @cache_app.command("import")
 @reports_errors
 def cache_import(
-    file: Path = typer.Argument(..., help="JSON Lines file written by 'cache export'.", exists=True, dir_okay=False),
+    file: Path = typer.Argument(
+        ..., help="JSON Lines file written by 'cache export', or Batch output (OpenAI, vllm run-batch).",
+        exists=True, dir_okay=False,
+    ),
+    requests: Optional[Path] = typer.Option(
+        None, "--requests", exists=True, dir_okay=False,
+        help="Batch output: the request file it answers (default: every file 'batch --export-requests' wrote).",
+    ),
 ) -> None:
-    """Load responses from a JSON Lines export (for offline replay)."""
+    """Load responses from a JSON Lines export (for offline replay) or Batch output lines.
+
+    Batch output lines are matched to their requests by custom_id; valid
+    answers are cached, the rest are asked again by the next 'rewriter batch'.
+    """
+    from rewriter.batch.export import import_results, looks_like_batch_output
     from rewriter.cache import ResponseCache
 
-    typer.echo(f"imported {ResponseCache(_settings().cache_dir).import_(file)} entries from {file}")
+    cache = ResponseCache(_settings().cache_dir)
+    if looks_like_batch_output(file):
+        counts = import_results(cache, file, requests)
+        typer.echo(
+            f"imported {counts['cached']} answers from {file}; "
+            f"{counts['invalid']} invalid and {counts['failed']} failed lines will be asked again"
+        )
+        return
+    typer.echo(f"imported {cache.import_(file)} entries from {file}")
 
 
 @app.command(
@@ -307,15 +414,22 @@ def run_check(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(
         prog="rewriter check",
-        description="Check articles before they go live; offline, no model. Exit status 1 when any is blocked.",
+        description=(
+            "Check articles before they go live; offline, no model. Exit status 1 when any is blocked. "
+            "A stale article (RW005) is a warning: it passes unless --strict."
+        ),
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="articles, or folders to search for *.md")
     parser.add_argument("--include-drafts", action="store_true", help="check articles with 'draft: true' too")
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="block on warnings too: a stale article (RW005, written with an older prompt version) then exits 1",
+    )  # fmt: skip
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json, for CI")
-    parser.add_argument("--prompts", type=Path, help="prompt folder whose profile gives the version and impact heading")
+    parser.add_argument("--prompts", type=Path, help="prompt folder whose profile gives the version and headings")
     args = parser.parse_args(argv)  # a usage error exits with status 2
     try:
-        report = check_paths(args.paths, args.prompts, include_drafts=args.include_drafts)
+        report = check_paths(args.paths, args.prompts, include_drafts=args.include_drafts, strict=args.strict)
     except FileNotFoundError as exc:
         err(f"error: no such file or folder: {exc}")
         return EXIT_USAGE
@@ -343,11 +457,13 @@ def serve(
     """Run the embedded model in the foreground so several runs can share it.
 
     Prints the `export OPENAI_BASE_URL=...` lines to use it; Ctrl-C stops it.
+    It decodes REWRITER_LOCAL_SLOTS requests at once (default 4).
     """
     from rewriter.local_server import serve as serve_local
 
-    configured = model_file or _settings().local_model
-    raise typer.Exit(serve_local(configured, port, typer.echo, err))
+    settings = _settings()
+    configured = model_file or settings.local_model
+    raise typer.Exit(serve_local(configured, port, settings.local_slots, settings.local_threads, typer.echo, err))
 
 
 #: Signals received, so the exit status can say which one ended the run.

@@ -1,8 +1,9 @@
 """One chat completion through the cache, with structured-output negotiation.
 
-Servers differ in what `response_format` they accept: OpenAI takes a strict
-`json_schema`, llama.cpp's server rejects that (HTTP 500) but honours
-`{"type": "json_object", "schema": ...}`, others only plain `json_object`.
+Servers differ in what `response_format` they accept: OpenAI and llama.cpp's
+own server (the embedded model) take `json_schema`, llama-cpp-python's server
+rejects that (HTTP 500) but honours `{"type": "json_object", "schema": ...}`,
+others only plain `json_object`.
 We try them in that order, remember per server what worked (in the cache
 folder, so the next run starts right), and look every candidate up in the
 cache first so a replay needs no server at all.
@@ -33,16 +34,17 @@ T = TypeVar("T")
 FORMATS = ("json_schema", "json_object_schema", "json_object")
 
 
-def format_payload(name: str, numerals: Sequence[str] = ()) -> dict[str, Any]:
+def format_payload(name: str, numerals: Sequence[str] = (), *, grammar: bool = False) -> dict[str, Any]:
     """The `response_format` of one structured-output mode.
 
-    Only llama.cpp's `json_object` + schema gets the grammar-level schema
-    (prose lengths, the source's `numerals` as the only figures): OpenAI's
-    strict mode refuses keywords it does not support, so it gets the
-    portable one.
+    A grammar-driven server (llama.cpp: the embedded one, which takes
+    `json_schema`, or another one's `json_object` + schema) gets the
+    grammar-level schema: prose lengths, the source's `numerals` as the only
+    figures. OpenAI's strict mode refuses keywords it does not support, so
+    its `json_schema` carries the portable one.
     """
     if name == "json_schema":
-        schema = response_schema()
+        schema = response_schema(numerals if grammar else None)
         return {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
     if name == "json_object_schema":
         return {"type": "json_object", "schema": response_schema(numerals)}
@@ -56,6 +58,8 @@ class Endpoint:
     For a configured server it is the base URL; for the embedded model it is
     the model file's name and hash, never the random port it listens on.
     `start` brings a lazily started server up and returns its base URL.
+    `grammar` says the server decodes under the schema as a grammar (the
+    embedded llama.cpp), so its `json_schema` gets the grammar-level schema.
     """
 
     model: str
@@ -63,6 +67,7 @@ class Endpoint:
     base_url: str | None = None
     api_key: str | None = None
     first_format: str = FORMATS[0]
+    grammar: bool = False
     start: Callable[[], Awaitable[str]] | None = None
 
 
@@ -184,7 +189,7 @@ class ModelClient:
         return {
             "model": self.endpoint.model,
             "messages": messages,
-            "response_format": format_payload(fmt, numerals),
+            "response_format": format_payload(fmt, numerals, grammar=self.endpoint.grammar),
             "temperature": policy.TEMPERATURE,
             "seed": policy.SEED,
             "max_tokens": policy.MAX_TOKENS,
@@ -322,29 +327,42 @@ class ModelClient:
                 where=where,
             ) from None
         latency = time.perf_counter() - started
-        usage = response.usage.model_dump() if response.usage else {}
-        if not response.choices:
-            raise ModelError("the model returned no choices (empty answer)", where=where, usage=usage)
-        choice = response.choices[0]
-        content = (choice.message.content or "").strip()
-        refusal = choice.message.refusal
-        if refusal or choice.finish_reason == "content_filter":
-            raise ModelError(f"the model refused: {_short(refusal or 'content filter')}", where=where, usage=usage)
-        if choice.finish_reason == "length":
-            raise ModelError(
-                f"the answer was cut off at max_tokens={policy.MAX_TOKENS} (finish_reason=length)",
-                where=where,
-                usage=usage,
-                last_output=content,
-            )
-        if not content:
-            raise ModelError("the model returned an empty answer", where=where, usage=usage)
+        content, usage = reply_content(response, where)
         return content, usage, latency
+
+    async def api(self) -> Any:
+        """The openai client of this run (the Batch API executor uses its files and batches)."""
+        return await self._openai()
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+def reply_content(response: ChatReply, where: str | None) -> tuple[str, dict[str, int]]:
+    """The answer and token usage of a chat completion; ModelError if it holds none.
+
+    Shared by the online path and Batch result lines, so both judge a reply alike.
+    """
+    usage = response.usage.model_dump() if response.usage else {}
+    if not response.choices:
+        raise ModelError("the model returned no choices (empty answer)", where=where, usage=usage)
+    choice = response.choices[0]
+    content = (choice.message.content or "").strip()
+    refusal = choice.message.refusal
+    if refusal or choice.finish_reason == "content_filter":
+        raise ModelError(f"the model refused: {_short(refusal or 'content filter')}", where=where, usage=usage)
+    if choice.finish_reason == "length":
+        raise ModelError(
+            f"the answer was cut off at max_tokens={policy.MAX_TOKENS} (finish_reason=length)",
+            where=where,
+            usage=usage,
+            last_output=content,
+        )
+    if not content:
+        raise ModelError("the model returned an empty answer", where=where, usage=usage)
+    return content, usage
 
 
 def _short(text: str, limit: int = 300) -> str:

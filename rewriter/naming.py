@@ -61,7 +61,8 @@ def check_template(template: str) -> str:
     return template
 
 
-def name_fields(item: FeedItem) -> dict[str, str]:
+def name_fields(item: FeedItem, lang: str | None = None) -> dict[str, str]:
+    """The `--name` fields; `lang` is the article's language (default: the item's)."""
     date = item.publishedAt[:10]
     return {
         "date": date,
@@ -71,14 +72,15 @@ def name_fields(item: FeedItem) -> dict[str, str]:
         "slug": slugify(item.title),
         "id": slugify(item.externalId, fallback="id"),
         "source": slugify(item.source.key, fallback="source"),
-        "lang": slugify(item.lang, fallback="xx"),
+        "lang": slugify(lang or item.lang, fallback="xx"),
         "category": slugify(item.category, fallback="news"),
     }
 
 
-def article_name(item: FeedItem, template: str = DEFAULT_TEMPLATE) -> str:
-    """Relative file name of the article for `item` (POSIX separators)."""
-    name = template.format_map(name_fields(item)).replace("\\", "/")
+def article_name(item: FeedItem, template: str = DEFAULT_TEMPLATE, lang: str | None = None) -> str:
+    """Relative file name of the article for `item` (POSIX separators); `{lang}`
+    is the language the article is written in, as its front matter says."""
+    name = template.format_map(name_fields(item, lang)).replace("\\", "/")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
         raise InputError(f"name template {template!r} gives an unsafe name {name!r}", where=item.label)

@@ -86,12 +86,18 @@ def html_to_text(fragment: str) -> str:
 def _ftfy_config():
     import ftfy
 
-    # Curly quotes are the publisher's typography, not damage: keep them.
-    return ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC", explain=False)
+    # Curly quotes and full-width CJK punctuation (`，` `％`) are the
+    # publisher's typography, not damage: keep them.
+    return ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC", explain=False)
 
 
 def repair_mojibake(text: str) -> str:
-    """Undo UTF-8-read-as-cp1252 accidents (`seizingâ€¦` → `seizing…`)."""
+    """Undo UTF-8-read-as-cp1252 accidents (`seizingâ€¦` → `seizing…`).
+
+    A byte lost in the accident is restored only where one character is
+    possible, and ftfy never guesses one (see `rewriter.mojibake`); what is
+    left is found by `rewriter.mojibake.find_mojibake` and never published.
+    """
     if text.isascii():
         # Mojibake needs non-ASCII characters, so ftfy (~1 ms a field) has only
         # its ASCII fixes left to do: terminal escapes and control characters.
@@ -100,7 +106,9 @@ def repair_mojibake(text: str) -> str:
         return _CONTROL.sub("", _TERMINAL_ESCAPE.sub("", text))
     import ftfy
 
-    return ftfy.fix_text(text, _ftfy_config())
+    from rewriter.mojibake import repair_lost_bytes, shielded
+
+    return shielded(repair_lost_bytes(text), lambda fixable: ftfy.fix_text(fixable, _ftfy_config()))
 
 
 def has_mojibake(text: str) -> bool:

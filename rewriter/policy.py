@@ -78,6 +78,30 @@ ITEMS_PER_REQUEST = 2
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_LINE_INTERVAL_S = 5.0
 
+# --- the batch job through a Batch API (--via batch-api, --export-requests) ----
+#: Limits of one Batch input file (OpenAI's): `--file-lines` and `--file-mb`
+#: may set lower ones.
+BATCH_FILE_MAX_LINES = 50_000
+BATCH_FILE_MAX_MB = 200
+#: Seconds before the first poll of a batch in flight (`--poll`), then each
+#: wait is `BATCH_POLL_BACKOFF` times longer, up to `BATCH_POLL_MAX_S`: a
+#: hosted batch takes minutes to hours of its 24-hour window, so polling every
+#: minute at first and every 10 minutes later costs a few hundred requests.
+BATCH_POLL_FIRST_S = 60.0
+BATCH_POLL_BACKOFF = 1.5
+BATCH_POLL_MAX_S = 600.0
+#: Estimated prices, US dollars per million tokens (input, output) at the
+#: standard rate; the Batch API bills `1 - BATCH_DISCOUNT` of it. Override with
+#: REWRITER_PRICE_IN / REWRITER_PRICE_OUT / REWRITER_BATCH_DISCOUNT.
+PRICES_PER_MILLION = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+}
+BATCH_DISCOUNT = 0.5
+
 # --- the cache ------------------------------------------------------------
 #: Bumped when the layout of the cache key changes, so old entries never
 #: answer a request they were not recorded for.
@@ -85,7 +109,12 @@ CACHE_KEY_VERSION = "v1"
 CACHE_SIZE_LIMIT_BYTES = 4 * 1024**3
 
 # --- the embedded local model ---------------------------------------------
-LOCAL_SERVER_START_TIMEOUT_S = 120.0
-LOCAL_SERVER_STOP_TIMEOUT_S = 10.0
+#: Requests the embedded llama.cpp server decodes at once
+#: (`REWRITER_LOCAL_SLOTS`): continuous batching shares each step's weights
+#: between slots, so on a CPU several slots give more tokens per second in all
+#: than one. Measured in bench/README.md ("Embedded model").
+LOCAL_SLOTS = 4
+MAX_LOCAL_SLOTS = 16
+#: Context of each slot, in tokens (prompt + answer); the server's whole
+#: context is slots x this.
 LOCAL_CONTEXT_TOKENS = 4096
-LOCAL_SERVER_LOG_TAIL_LINES = 20

@@ -150,7 +150,7 @@ def describe(overview: str, limit: int = policy.DESCRIPTION_MAX_CHARS) -> str:
         return text
     cut = text[: limit + 1]
     cut = cut[: cut.rfind(" ")] if " " in cut else text[:limit]
-    return cut.rstrip(" ,;:-–—.") + "…"
+    return cut.rstrip(" ,;:-–—.、，。") + "…"
 
 
 def order_front_matter(values: dict[str, Any], key_order: list[str]) -> dict[str, Any]:
@@ -173,8 +173,12 @@ def order_front_matter(values: dict[str, Any], key_order: list[str]) -> dict[str
     return ordered
 
 
-def render_body(overview: str, paragraphs: list[str], bullets: list[str], impact_heading: str) -> str:
-    parts = [f"## {OVERVIEW_HEADING}", overview, f"## {WHAT_HAPPENED_HEADING}", *paragraphs]
+def render_body(
+    overview: str, paragraphs: list[str], bullets: list[str], impact_heading: str,
+    headings: tuple[str, str] = (OVERVIEW_HEADING, WHAT_HAPPENED_HEADING),
+) -> str:
+    """The three sections; `headings` are the first two in the article's language."""
+    parts = [f"## {headings[0]}", overview, f"## {headings[1]}", *paragraphs]
     parts += [f"## {impact_heading}", "\n".join(f"- {b}" for b in bullets)]
     return "\n\n".join(parts) + "\n"
 

@@ -18,8 +18,10 @@ from rewriter.answer import RewriteAnswer, parse_answer
 from rewriter.errors import ModelError
 from rewriter.items import FeedItem, now_iso
 from rewriter.model import InvalidAnswer, ModelClient
-from rewriter.prompts import Prompt
-from rewriter.render import describe, order_front_matter, render_body, render_document
+from rewriter.prompts import DEFAULT_IMPACT_HEADING, Prompt
+from rewriter.render import (
+    OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, describe, order_front_matter, render_body, render_document,
+)  # fmt: skip
 from rewriter.review import Facts, Problem, drop_unsupported, review
 
 _RAW_ANSWER_IN_REASK = 2000
@@ -47,7 +49,10 @@ def prompt_values(item: FeedItem) -> dict[str, str]:
 
 
 def build_messages(item: FeedItem, prompt: Prompt) -> list[dict[str, str]]:
-    return prompt.render(prompt_values(item))
+    """The messages for an item; with `language: en` the same bytes as before
+    languages existed, so recorded responses still replay."""
+    language = prompt.language_name(prompt.article_lang(item.lang))
+    return prompt.render({**prompt_values(item), "language": language})
 
 
 def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
@@ -62,7 +67,7 @@ def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
         headlines=(item.text.title, item.text.subtitle),
         published=item.publishedAt,
         allow=load_allow(prompt.folder if prompt is not None else None),
-        lang=item.lang,
+        lang=prompt.article_lang(item.lang) if prompt is not None else item.lang,  # the answer's language
     )
 
 
@@ -99,9 +104,14 @@ class Outcome:
     attempts: int
     cached: bool
     warnings: list[str] = field(default_factory=list)
+    #: The review's findings behind `warnings`, with the field and figure at fault.
+    problems: list[Problem] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     latency: float = 0.0
+    #: The language the article is written in (default: the item's) and its headings.
+    lang: str | None = None
+    headings: tuple[str, str, str] | None = None
 
     @property
     def publishable(self) -> bool:
@@ -116,6 +126,42 @@ def _add_usage(total: dict[str, int], usage: dict[str, int]) -> None:
 async def rewrite_item(
     item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int = policy.ANSWER_ATTEMPTS
 ) -> Outcome:
+    """Rewrite one item; mojibake left in any text the article shows keeps it a draft."""
+    outcome = await _answer_item(item, prompt, client, attempts=attempts)
+    outcome.lang = prompt.article_lang(item.lang)
+    outcome.headings = prompt.headings(outcome.lang)
+    outcome.warnings += mojibake_warnings(outcome)
+    return outcome
+
+
+def mojibake_warnings(outcome: Outcome) -> list[str]:
+    """A warning per shown field with mojibake repair could not undo, quoting it.
+
+    Readers repair what can be repaired (`normalise`); what is left, in the
+    item's own fields or copied into the answer by the model, is never
+    published (spec: rewriter must never write mojibake).
+    """
+    from rewriter.mojibake import find_mojibake
+
+    item, answer = outcome.item, outcome.answer
+    fields: list[tuple[str, str]] = [
+        ("title", item.title),
+        ("description", describe(answer.overview)),
+        ("category", item.category),
+        *((f"tags[{i}]", tag) for i, tag in enumerate(item.tags)),
+        *((str(key), value) for key, value in item.extra.items() if isinstance(value, str)),
+        ("overview", answer.overview),
+        *((f"what_happened[{i}]", text) for i, text in enumerate(answer.what_happened)),
+        *((f"impact[{i}]", text) for i, text in enumerate(answer.impact)),
+    ]
+    return [
+        f"'{name}' has mojibake that could not be repaired: '{damage}'"
+        for name, text in fields
+        if (damage := find_mojibake(text)) is not None
+    ]
+
+
+async def _answer_item(item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int) -> Outcome:
     """Ask, validate, review and re-ask until the answer is clean or attempts run out."""
     base = build_messages(item, prompt)
     facts = facts_of(item, prompt)
@@ -180,7 +226,8 @@ async def rewrite_item(
         if pruned is not None and not any(p.blocking for p in review(pruned.answer, facts)):
             outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
             return outcome
-    outcome.warnings = [p.message for p in problems if p.blocking]
+    outcome.problems = [p for p in problems if p.blocking]
+    outcome.warnings = [p.message for p in outcome.problems]
     return outcome
 
 
@@ -194,6 +241,9 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
         "model": outcome.model,
         "sourceHash": item.source_hash,
     }
+    lang = outcome.lang or item.lang
+    if lang != item.lang:  # `lang` states the article; the item's own language is kept
+        ai["sourceLang"] = item.lang
     if outcome.dropped:
         ai["dropped"] = outcome.dropped
     if outcome.warnings:
@@ -204,7 +254,7 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
         "description": describe(answer.overview),
         "publishedAt": item.publishedAt,
         "updatedAt": expanded_at,
-        "lang": item.lang,
+        "lang": lang,
         "externalId": item.externalId,
         "source": item.source.model_dump(),
         "category": item.category,
@@ -220,8 +270,11 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
     return order_front_matter(values, item.key_order)
 
 
-def render_article(outcome: Outcome, impact_heading: str, expanded_at: str | None = None) -> str:
-    """The whole Markdown file for an outcome."""
+def render_article(outcome: Outcome, impact_heading: str | None = None, expanded_at: str | None = None) -> str:
+    """The whole Markdown file for an outcome, under the headings of its
+    language (`impact_heading` is the English third heading, for an outcome
+    made without a prompt)."""
     answer = outcome.answer
-    body = render_body(answer.overview, answer.what_happened, answer.impact, impact_heading)
+    headings = outcome.headings or (OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, impact_heading or DEFAULT_IMPACT_HEADING)
+    body = render_body(answer.overview, answer.what_happened, answer.impact, headings[2], headings[:2])
     return render_document(article_front_matter(outcome, expanded_at), body)

@@ -13,28 +13,39 @@ from pathlib import Path
 from rewriter.cache import ResponseCache
 from rewriter.model import Endpoint, ModelClient
 from rewriter.prompts import Prompt, load_prompt
-from rewriter.settings import Provider, Settings
+from rewriter.settings import CacheMode, Provider, Settings
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
 def _local_endpoint(settings: Settings, stack: contextlib.ExitStack) -> Endpoint:
-    from rewriter.local_server import LocalServer, model_server_id, require_llama_cpp, resolve_model
+    """The embedded model. The bundled one is keyed by its pinned name and
+    hash, so a replay needs neither xllamacpp nor the model file; a user's own
+    REWRITER_LOCAL_MODEL is keyed by its content."""
+    from rewriter.local_server import BUNDLED, LocalServer, model_server_id, require_xllamacpp, resolve_model
 
-    model_path = resolve_model(settings.local_model)
-    if settings.cache_mode.value != "replay":
-        require_llama_cpp()
+    replay = settings.cache_mode is CacheMode.REPLAY
+    configured = settings.local_model
+    if configured is None:
+        name, server_id = BUNDLED.name, BUNDLED.server_id
+    else:
+        path = resolve_model(configured)
+        name, server_id = path.stem, model_server_id(path)
+    if not replay:
+        require_xllamacpp()
+        resolve_model(configured)  # a missing model is a usage error now, not at the first request
 
     async def start() -> str:
-        server = LocalServer(model_path)
+        server = LocalServer(resolve_model(configured), slots=settings.local_slots, threads=settings.local_threads)
         stack.callback(server.close)
         return server.start()
 
     return Endpoint(
-        model=settings.model or model_path.stem,
-        server_id=model_server_id(model_path),
-        first_format="json_object_schema",
+        model=settings.model or name,
+        server_id=server_id,
+        first_format="json_schema",
+        grammar=True,
         start=start,
     )
 
@@ -44,7 +55,10 @@ def build_endpoint(settings: Settings, stack: contextlib.ExitStack) -> Endpoint:
         return _local_endpoint(settings, stack)
     base_url = (settings.openai_base_url or DEFAULT_OPENAI_BASE_URL).rstrip("/")
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return Endpoint(model=settings.model or DEFAULT_OPENAI_MODEL, server_id=base_url, base_url=base_url, api_key=key)
+    return Endpoint(
+        model=settings.model or DEFAULT_OPENAI_MODEL, server_id=base_url, base_url=base_url, api_key=key,
+        grammar=settings.grammar,
+    )  # fmt: skip
 
 
 @dataclass

@@ -52,12 +52,29 @@ class Settings(BaseSettings):
     provider: Provider = Provider.AUTO
     model: str | None = None
     local_model: Path | None = None
+    local_slots: int = Field(default=policy.LOCAL_SLOTS, ge=1, le=policy.MAX_LOCAL_SLOTS)
+    local_threads: int | None = Field(default=None, ge=1, le=256)  # None: half the cores
+    #: The configured server decodes under the JSON schema as a grammar
+    #: (llama.cpp's own, as `rewriter serve` runs it), so it gets the
+    #: grammar-level schema; `serve` prints the line that sets it.
+    grammar: bool = False
     cache_dir: Path = Field(default_factory=default_cache_dir)
     cache_mode: CacheMode = CacheMode.USE
     timeout: float = Field(default=policy.REQUEST_TIMEOUT_S, gt=0)
     max_retries: int = Field(default=policy.TRANSPORT_RETRIES, ge=0, le=10)
     attempts: int = Field(default=policy.ANSWER_ATTEMPTS, ge=1, le=10)
     prompts: Path | None = None
+    #: Price overrides for the batch report's cost estimate (US dollars per
+    #: million tokens; see policy.PRICES_PER_MILLION).
+    price_in: float | None = Field(default=None, ge=0)
+    price_out: float | None = Field(default=None, ge=0)
+    batch_discount: float = Field(default=policy.BATCH_DISCOUNT, ge=0, le=1)
+
+    @field_validator("price_in", "price_out", mode="before")
+    @classmethod
+    def _unset_price(cls, value: object) -> object:
+        """`REWRITER_PRICE_IN=` (as copied from .env.example) means: use the table."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("openai_base_url")
     @classmethod

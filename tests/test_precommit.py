@@ -95,7 +95,7 @@ def test_hook_blocks_the_seed_article_at_commit(site: Path, hook_env: dict[str, 
     assert git(site, "rev-parse", "--verify", "HEAD", env=hook_env).returncode != 0  # nothing was committed
 
 
-def test_hook_lets_a_good_article_through(site: Path, hook_env: dict[str, str]):
+def test_hook_lets_a_good_but_stale_article_through(site: Path, hook_env: dict[str, str]):
     result = commit(site, hook_env, "seed-article.md", repaired_seed_text())
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

@@ -69,7 +69,10 @@ def examine(sentence: str, source: Source) -> list[Finding]:
         if words:
             found.append(Finding(rule, sentence, tuple(dict.fromkeys(words))))
 
-    glued = glued_words(sentence, source)
+    # The glued and unknown-word rules read English's word list: an article in
+    # another language (profile `language: source`) is spared them.
+    english = source.lang.split("-")[0].lower() == "en"
+    glued = glued_words(sentence, source) if english else []
     add("glued", glued)
     add("script", foreign_script(sentence, source))
     names = unsupported_names(sentence, source)
@@ -77,7 +80,7 @@ def examine(sentence: str, source: Source) -> list[Finding]:
         names = [n for n in names if not any(g in n or n in g for g in glued)]
     add("name", names)
     add("quote", unsupported_quotations(sentence, source))
-    add("unknown", unknown_words(sentence, source))
+    add("unknown", unknown_words(sentence, source) if english else [])
     add("shouting", [w for w in shouting(sentence, source) if not any(w in n for n in names)])
     add("exclamation", exclamations(sentence))
     if fragment(sentence):

@@ -1,0 +1,314 @@
+"""The Batch API executor: the whole job through a provider's Batch API.
+
+Rounds: render what the cache can answer (`rounds.render_round`), write the
+missing requests as Batch files, upload them and create a batch for each,
+poll until every batch is finished, collect the results into the cache,
+and render again, until no request is missing and no batch is in flight.
+
+Every uploaded file and created batch is recorded in `state.json` (under
+--out/.rewriter-batch/) *before* the next step, so a crash, Ctrl-C or
+SIGKILL never loses a paid batch or submits one twice: a rerun polls the
+batches in flight, adopts a batch created for an uploaded file whose id was
+not yet saved, and only then writes lines for what no batch covers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from rewriter import policy
+from rewriter.batch.deferred import Outcomes
+from rewriter.batch.lines import URL, RequestFile, RequestWriter, read_ids
+from rewriter.batch.plan import BatchOptions
+from rewriter.batch.progress import BatchLines, make_batch_display
+from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens, estimated_cost
+from rewriter.batch.results import ResultSink, result_lines
+from rewriter.batch.rounds import first_format, folder_lock, merge_round, render_round, require_cache, state_folder
+from rewriter.errors import InputError, ModelError
+from rewriter.output import atomic_write
+
+STATE_NAME = "state.json"
+TERMINAL = ("completed", "failed", "expired", "cancelled")
+
+
+@dataclass
+class ApiOptions:
+    poll: float = policy.BATCH_POLL_FIRST_S
+    wait: bool = True
+    cancel: bool = False
+    max_lines: int = policy.BATCH_FILE_MAX_LINES
+    max_bytes: int = policy.BATCH_FILE_MAX_MB * 1024 * 1024
+
+
+class Submitted(BaseModel):
+    """One request file and the batch made of it."""
+
+    name: str
+    round: int
+    lines: int
+    format: str
+    fileId: str | None = None
+    batchId: str | None = None
+    status: str | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    collected: bool = False
+    errors: list[str] = Field(default_factory=list)
+
+
+class State(BaseModel):
+    server: str
+    model: str
+    round: int = 0
+    rounds: list[BatchRound] = Field(default_factory=list)
+    files: list[Submitted] = Field(default_factory=list)
+    tokens: Tokens = Field(default_factory=Tokens)
+
+
+class Executor:
+    def __init__(self, run: Any, folder: Path, options: ApiOptions, stream: Any = None) -> None:
+        self.run = run
+        self.folder = folder
+        self.options = options
+        self.stream = stream or sys.stderr
+        self.path = folder / STATE_NAME
+        endpoint = run.client.endpoint
+        if self.path.exists():
+            try:
+                self.state = State.model_validate_json(self.path.read_bytes())
+            except ValueError as exc:
+                raise InputError(f"not a batch state file: {str(exc).splitlines()[0]}", where=str(self.path)) from None
+            if self.state.server != endpoint.server_id:
+                raise InputError(
+                    f"the batches recorded here belong to {self.state.server}, not {endpoint.server_id}; "
+                    "finish them with that server, or use another --out",
+                    where=str(self.path),
+                )
+        else:
+            self.state = State(server=endpoint.server_id, model=endpoint.model)
+        self.outcomes = Outcomes(folder)
+        self.api: Any = None
+        #: Bars while waiting in a terminal (no other live display then), else lines.
+        self.display: Any = None
+        self.lines = BatchLines(self.stream)
+
+    def save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, self.state.model_dump_json(indent=1) + "\n")
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    @property
+    def open_files(self) -> list[Submitted]:
+        return [f for f in self.state.files if not f.collected]
+
+    def in_flight_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for record in self.open_files:
+            keys.update(read_ids(self.folder / record.name))
+        return keys
+
+    # --- submit -------------------------------------------------------------
+
+    def record_round(self, files: list[RequestFile], fmt: str) -> None:
+        """Remember the new files before anything is uploaded."""
+        self.state.round += 1
+        self.state.rounds.append(BatchRound(round=self.state.round, lines=sum(f.lines for f in files)))
+        for f in files:
+            self.state.files.append(Submitted(name=f.path.name, round=self.state.round, lines=f.lines, format=fmt))
+        self.save()
+
+    async def submit_open(self) -> None:
+        """Upload and create a batch for every recorded file that has none; adopt one created before a crash."""
+        for record in self.open_files:
+            if record.batchId is not None:
+                continue
+            if record.fileId is None:
+                with (self.folder / record.name).open("rb") as handle:
+                    uploaded = await self.api.files.create(file=(record.name, handle), purpose="batch")
+                record.fileId = uploaded.id
+                self.save()
+            batch = await self._existing_batch(record.fileId)
+            if batch is None:
+                batch = await self.api.batches.create(
+                    input_file_id=record.fileId,
+                    endpoint=URL,
+                    completion_window="24h",
+                    metadata={"rewriter": "batch", "file": record.name, "round": str(record.round)},
+                )
+            record.batchId, record.status = batch.id, batch.status
+            self.save()
+            self._round_of(record).batches.append(batch.id)
+            self.save()
+            self.say(f"batch {batch.id}: {record.lines} lines submitted (round {record.round})")
+
+    def _round_of(self, record: Submitted) -> BatchRound:
+        return next(r for r in self.state.rounds if r.round == record.round)
+
+    async def _existing_batch(self, file_id: str) -> Any:
+        """A batch already made of `file_id` (created just before a crash), if any."""
+        page = await self.api.batches.list(limit=100)
+        for batch in page.data:
+            if batch.input_file_id == file_id and batch.status != "failed":
+                return batch
+        return None
+
+    # --- poll and collect ---------------------------------------------------
+
+    async def refresh(self, collect: bool = True) -> bool:
+        """Look at every batch in flight, collect the finished ones; True when none is left running."""
+        running = False
+        for record in self.open_files:
+            if record.batchId is None:
+                continue
+            batch = await self.api.batches.retrieve(record.batchId)
+            record.status = batch.status
+            counts = batch.request_counts
+            if counts is not None:
+                record.counts = {"completed": counts.completed, "failed": counts.failed, "total": counts.total}
+            self.show(record)
+            if batch.status not in TERMINAL:
+                running = True
+            elif collect:
+                await self.collect(record, batch)
+        self.save()
+        return not running
+
+    def show(self, record: Submitted) -> None:
+        c = record.counts
+        (self.display or self.lines).show(
+            str(record.batchId), str(record.status), c.get("completed", 0), c.get("failed", 0), c.get("total") or record.lines
+        )
+
+    async def wait(self) -> None:
+        """Poll until every batch in flight has finished: `--poll` seconds first, then longer."""
+        interval = self.options.poll
+        self.display = make_batch_display(self.stream)
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                if await self.refresh(collect=False):
+                    return
+                interval = min(interval * policy.BATCH_POLL_BACKOFF, max(policy.BATCH_POLL_MAX_S, self.options.poll))
+        finally:
+            self.display.close()
+            self.display = None
+
+    async def collect(self, record: Submitted, batch: Any) -> None:
+        ids = read_ids(self.folder / record.name)
+        sink = ResultSink(self.run.cache, self.outcomes, lambda key: record.format)
+        for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
+            if not file_id:
+                continue
+            path = self.folder / f"{record.name}.{kind}.jsonl"
+            async with self.api.files.with_streaming_response.content(file_id) as response:
+                await response.stream_to_file(path)
+            for line, where in result_lines(path):
+                sink.take(line, where)
+        errors = [
+            f"line {e.line}: {e.code}: {e.message}" if e.line is not None else f"{e.code}: {e.message}"
+            for e in ((batch.errors.data or []) if batch.errors else [])
+        ]
+        record.errors = errors
+        unanswered = [key for key in ids if key not in sink.seen]
+        if batch.status == "failed":
+            reason = "the Batch API rejected the file: " + ("; ".join(errors) or "no reason given")
+            self.say(f"batch {record.batchId} failed: {'; '.join(errors) or 'no reason given'}")
+            for key in unanswered:
+                sink.fail(key, reason, final=True)  # the same file would be rejected again
+        else:
+            for key in unanswered:
+                sink.fail(key, f"no result (batch {batch.status})")
+        sink.flush()
+        self.state.tokens.input += sink.tokens.input
+        self.state.tokens.output += sink.tokens.output
+        record.collected = True
+        self.save()
+
+    async def cancel(self) -> list[str]:
+        cancelled = []
+        for record in self.open_files:
+            if record.batchId is not None and record.status not in TERMINAL:
+                batch = await self.api.batches.cancel(record.batchId)
+                record.status = batch.status
+                cancelled.append(record.batchId)
+        self.save()
+        return cancelled
+
+    def summary(self) -> BatchRun:
+        state = self.state
+        return BatchRun(
+            via="batch-api",
+            batches=[f.batchId for f in state.files if f.batchId],
+            inFlight=[f.batchId for f in self.open_files if f.batchId],
+            rounds=state.rounds,
+            tokens=state.tokens.model_copy(),
+            cost=estimated_cost(self.run.settings, state.model, state.tokens, batch=True),
+            errors=[e for f in state.files for e in f.errors],
+        )
+
+
+async def run_batch_api(
+    run: Any, sources: list[str | Path], options: BatchOptions, api_options: ApiOptions, report: BatchReport
+) -> BatchReport:
+    """The batch job through the Batch API; `report` is filled in place (kept on Ctrl-C)."""
+    require_cache(run)
+    options.out.mkdir(parents=True, exist_ok=True)
+    folder = state_folder(options.out)
+    with folder_lock(folder):
+        return await _run_locked(run, sources, options, api_options, report, folder)
+
+
+async def _run_locked(
+    run: Any, sources: list[str | Path], options: BatchOptions, api_options: ApiOptions, report: BatchReport, folder: Path
+) -> BatchReport:
+    executor = Executor(run, folder, api_options)
+    started = time.perf_counter()
+    try:
+        executor.api = await run.client.api()
+        if api_options.cancel:
+            cancelled = await executor.cancel()
+            executor.say(f"cancelled {len(cancelled)} batch(es): {', '.join(cancelled) or 'none in flight'}")
+            return report
+        await executor.submit_open()
+        first = True
+        while True:
+            await executor.refresh()
+            writer = RequestWriter(
+                lambda n: folder / f"round{executor.state.round + 1:03d}-{n:03d}.jsonl",
+                api_options.max_lines,
+                api_options.max_bytes,
+            )
+            rendered = await render_round(run, sources, options, executor.outcomes, writer, in_flight=executor.in_flight_keys())
+            merge_round(report, rendered, first=first)
+            first = False
+            files = writer.close()
+            if files:
+                executor.record_round(files, first_format(run))
+                await executor.submit_open()
+            if not executor.open_files or not api_options.wait:
+                return report
+            await executor.wait()
+    except ModelError:
+        raise
+    except Exception as exc:
+        import openai
+
+        if isinstance(exc, openai.APIError):
+            raise ModelError(f"the Batch API at {run.client.base_url} said: {exc}") from None
+        raise
+    finally:
+        executor.outcomes.close()
+        report.batch = executor.summary()
+        report.wallTime = round(time.perf_counter() - started, 3)
+        if options.report is not None:
+            from rewriter.batch.report import write_report
+
+            write_report(report, options.report)

@@ -1,0 +1,256 @@
+"""The batch report: one `ItemReport` per item, totals, and the end-of-run summary.
+
+Written as JSON by `--report` and read by other tools (the HTML report page),
+so its models are the contract; add fields, do not rename them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from rewriter.items import now_iso
+from rewriter.output import atomic_write
+
+#: `pending`: waiting for an answer from a Batch API or an exported batch file.
+Status = Literal["rewritten", "current", "skipped", "failed", "draft", "pending"]
+
+
+class Tokens(BaseModel):
+    input: int = 0
+    output: int = 0
+
+
+class ReviewWarning(BaseModel):
+    """One reason an article was kept as a draft, with the text at fault, for the review page."""
+
+    message: str
+    #: The part of the answer at fault: `overview`, `what_happened[1]`, `impact[2]`.
+    field: str | None = None
+    #: That part's text as written: the paragraph or bullet to highlight.
+    text: str | None = None
+    #: The unsupported figures or names in it.
+    words: list[str] = Field(default_factory=list)
+
+
+class ItemReport(BaseModel):
+    """What happened to one item. `status` draft = written, but blocked from publishing.
+
+    The fields after `title` are what an editor needs to review the item
+    (`rewriter report`); they are filled for drafts, failures and articles
+    with dropped sentences only, so a large clean run stays small.
+    """
+
+    id: str
+    source: str
+    status: Status
+    path: str | None = None
+    cached: bool = False
+    tokens: Tokens = Field(default_factory=Tokens)
+    latency: float = 0.0
+    error: str | None = None
+    title: str | None = None
+    #: The normalised source text the model was given (title, subtitle, body).
+    sourceText: str | None = None
+    #: The article body written (a draft), or the model's last answer (a failure).
+    article: str | None = None
+    warnings: list[ReviewWarning] = Field(default_factory=list)
+    #: Sentences removed from the answer before it was published (`ai.dropped`).
+    dropped: list[str] = Field(default_factory=list)
+
+
+class Totals(BaseModel):
+    rewritten: int = 0
+    cached: int = 0
+    current: int = 0
+    skipped: int = 0
+    failed: int = 0
+    draft: int = 0
+    pending: int = 0
+    tokens: Tokens = Field(default_factory=Tokens)
+
+
+class BatchRound(BaseModel):
+    """One round of Batch lines: first asks, then resubmitted failures and re-asks."""
+
+    round: int
+    lines: int
+    batches: list[str] = Field(default_factory=list)
+
+
+class BatchRun(BaseModel):
+    """What went through a Batch API (`--via batch-api`) or batch files (`--export-requests`)."""
+
+    via: Literal["batch-api", "export"]
+    batches: list[str] = Field(default_factory=list)
+    inFlight: list[str] = Field(default_factory=list)
+    rounds: list[BatchRound] = Field(default_factory=list)
+    #: Tokens of every answer collected from batch results, valid or not.
+    tokens: Tokens = Field(default_factory=Tokens)
+    #: Estimated US dollars for those tokens at batch prices; None when the model's price is unknown.
+    cost: float | None = None
+    errors: list[str] = Field(default_factory=list)
+
+
+class BatchReport(BaseModel):
+    """The `--report` file: totals, then one entry per item."""
+
+    sources: list[str]
+    out: str
+    startedAt: str
+    wallTime: float = 0.0
+    interrupted: bool = False
+    #: The model answering, and what this run's tokens cost in USD: 0 for the
+    #: embedded model, from REWRITER_PRICE_IN/OUT otherwise, else unknown.
+    model: str | None = None
+    cost: float | None = None
+    totals: Totals = Field(default_factory=Totals)
+    items: list[ItemReport] = Field(default_factory=list)
+    batch: BatchRun | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.totals.failed or self.totals.draft or self.interrupted)
+
+    def add(self, entry: ItemReport) -> None:
+        self.items.append(entry)
+        t = self.totals
+        if entry.status == "rewritten":
+            if entry.cached:
+                t.cached += 1
+            else:
+                t.rewritten += 1
+        else:
+            setattr(t, entry.status, getattr(t, entry.status) + 1)
+        if not entry.cached:  # tokens spent by this run, not replayed from the cache
+            t.tokens.input += entry.tokens.input
+            t.tokens.output += entry.tokens.output
+
+
+# --- what the review page needs -------------------------------------------------
+
+
+def _part(answer: Any, name: str) -> str | None:
+    """One part of an answer by its review name: `overview`, `what_happened[1]`, `impact[2]`."""
+    head, _, index = name.partition("[")
+    value = getattr(answer, head, None)
+    if index and isinstance(value, list):
+        n = int(index.rstrip("]")) if index.rstrip("]").isdigit() else len(value)
+        value = value[n] if n < len(value) else None
+    return value if isinstance(value, str) else None
+
+
+def written_details(outcome: Any, impact_heading: str) -> dict[str, Any]:
+    """Title always; source, body, warnings and dropped sentences for a draft or a pruned answer."""
+    from rewriter.render import render_body
+
+    item, answer = outcome.item, outcome.answer
+    if outcome.publishable and not outcome.dropped:
+        return {"title": item.title}
+    warnings = [
+        ReviewWarning(message=p.message, field=p.field, text=_part(answer, p.field), words=[p.figure] if p.figure else [])
+        for p in outcome.problems
+    ]  # fmt: skip
+    return {
+        "title": item.title, "sourceText": item.text.joined(),
+        "article": render_body(answer.overview, answer.what_happened, answer.impact, impact_heading),
+        "warnings": warnings, "dropped": list(outcome.dropped),
+    }  # fmt: skip
+
+
+def failed_details(item: Any, exc: Exception) -> dict[str, Any]:
+    """Title and source of an item the model could not rewrite, and its last answer if any."""
+    return {"title": item.title, "sourceText": item.text.joined(), "article": getattr(exc, "last_output", None)}
+
+
+def draft_details(path: Path, item: Any | None) -> dict[str, Any]:
+    """A draft written by an earlier run: its title, body and warnings read back from the file."""
+    from rewriter.batch.index import _front_matter
+
+    meta = _front_matter(path) or {}
+    ai = meta.get("ai") if isinstance(meta.get("ai"), dict) else {}
+    listed = ai.get("warnings") if isinstance(ai.get("warnings"), list) else []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    end = text.find("\n---\n", 3)
+    title = item.title if item is not None else meta.get("title")
+    return {
+        "title": title if isinstance(title, str) else None,
+        "sourceText": item.text.joined() if item is not None else None,
+        "article": text[end + 5 :] if text.startswith("---\n") and end >= 0 else None,
+        "warnings": [ReviewWarning(message=str(w)) for w in listed],
+    }
+
+
+def estimated_cost(settings: Any, model: str, tokens: Tokens, *, batch: bool = False) -> float | None:
+    """US dollars for `tokens`: nothing on the embedded model; else REWRITER_PRICE_IN/OUT, else the
+    price table (policy.PRICES_PER_MILLION), less the batch discount for a Batch API run; None if unknown."""
+    from rewriter import policy
+    from rewriter.settings import Provider
+
+    if settings.resolved_provider() is Provider.LOCAL:
+        return 0.0
+    table = policy.PRICES_PER_MILLION.get(model)
+    price_in = settings.price_in if settings.price_in is not None else (table[0] if table else None)
+    price_out = settings.price_out if settings.price_out is not None else (table[1] if table else None)
+    if price_in is None or price_out is None:
+        return None
+    cost = (tokens.input * price_in + tokens.output * price_out) / 1_000_000
+    return round(cost * (1 - settings.batch_discount) if batch else cost, 6)
+
+
+def new_report(sources: list[str | Path], out: Path) -> BatchReport:
+    return BatchReport(sources=[str(s) for s in sources], out=str(out.resolve()), startedAt=now_iso())
+
+
+def write_report(report: BatchReport, path: Path) -> None:
+    """JSON, or the review page when the name ends in .html/.htm."""
+    from rewriter.report_html import is_html, render_report
+
+    atomic_write(path, render_report(report) if is_html(path) else report.model_dump_json(indent=2) + "\n")
+
+
+def summary_table(report: BatchReport) -> Any:
+    """The end-of-run summary as a rich Table."""
+    from rich.table import Table
+
+    t = report.totals
+    table = Table(title="batch summary" + (" (interrupted)" if report.interrupted else ""), show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows: list[tuple[str, Any]] = [
+        ("rewritten", t.rewritten),
+        ("served from cache", t.cached),
+        ("skipped (already current)", t.current),
+        ("skipped (inactive, duplicate, no text)", t.skipped),
+        ("failed", t.failed),
+        ("blocked (written as draft)", t.draft),
+        ("tokens in", t.tokens.input),
+        ("tokens out", t.tokens.output),
+    ]
+    if report.batch is not None:
+        b = report.batch
+        rows[1] = ("written from batch answers", t.cached)
+        rows[6:6] = [("waiting for batch answers", t.pending)]
+        if b.via == "export":
+            rows.append(("request lines exported", sum(r.lines for r in b.rounds)))
+        else:
+            rows += _batch_api_rows(b)
+    for name, value in rows:
+        table.add_row(name, str(value))
+    table.add_row("wall time", f"{report.wallTime:.2f} s")
+    return table
+
+
+def _batch_api_rows(b: BatchRun) -> list[tuple[str, Any]]:
+    return [
+        ("batches", len(b.batches)),
+        ("rounds (lines each)", f"{len(b.rounds)} ({', '.join(str(r.lines) for r in b.rounds) or '-'})"),
+        ("batch tokens in", b.tokens.input),
+        ("batch tokens out", b.tokens.output),
+        ("estimated cost", "unknown (set REWRITER_PRICE_IN/OUT)" if b.cost is None else f"${b.cost:.4f}"),
+    ]

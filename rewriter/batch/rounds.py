@@ -1,0 +1,117 @@
+"""One render round of a Batch path: the online pipeline over the cache.
+
+Every item goes through the online executor with a `DeferredClient`:
+items whose answers are all cached are reviewed, grounded and written as
+online; the requests still missing become the round's Batch lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rewriter.batch.deferred import DeferredClient, Outcomes
+from rewriter.batch.lines import RequestWriter
+from rewriter.batch.online import run_batch
+from rewriter.batch.plan import BatchOptions
+from rewriter.batch.report import BatchReport, new_report
+from rewriter.errors import InputError
+from rewriter.settings import CacheMode
+
+#: The Batch paths' own folder under --out: state, request and result files, outcomes.
+STATE_DIR = ".rewriter-batch"
+
+
+def state_folder(out: Path) -> Path:
+    return out.resolve() / STATE_DIR
+
+
+def batch_path_problem(settings: Any, via: str) -> str | None:
+    """Why these settings cannot run a Batch path (a usage error), or None."""
+    from rewriter.settings import Provider
+
+    if settings.cache_mode is not CacheMode.USE:
+        return (
+            "batch files and the Batch API keep their answers in the cache, so they need "
+            f"REWRITER_CACHE_MODE=use (it is {settings.cache_mode.value})"
+        )
+    if via == "batch-api" and settings.resolved_provider() is Provider.LOCAL:
+        return "--via batch-api needs a server with a Batch API: set OPENAI_BASE_URL and OPENAI_API_KEY"
+    return None
+
+
+def require_cache(run: Any) -> None:
+    """The cache is the Batch paths' resume state: it must be read and written."""
+    if run.cache.mode is not CacheMode.USE:
+        raise InputError(
+            f"batch files and the Batch API keep their answers in the cache, so they need "
+            f"REWRITER_CACHE_MODE=use (it is {run.cache.mode.value})"
+        )
+
+
+async def render_round(
+    run: Any,
+    sources: list[str | Path],
+    options: BatchOptions,
+    outcomes: Outcomes,
+    writer: RequestWriter,
+    *,
+    in_flight: set[str] | frozenset[str] = frozenset(),
+    progress: Any = None,
+) -> BatchReport:
+    """Write every item that can be written from the cache; the rest's requests go to `writer`."""
+    client = DeferredClient(run.client, outcomes, writer.add, in_flight=in_flight, attempts=run.settings.attempts)
+    deferred_run = dataclasses.replace(run, client=client)
+    report = new_report(sources, options.out)
+    return await run_batch(deferred_run, sources, dataclasses.replace(options, report=None), progress=progress, report=report)
+
+
+def first_format(run: Any) -> str:
+    """The structured-output mode batch lines use: the one recorded for the server, else its first."""
+    return run.client._format_order()[0]
+
+
+#: What a later round can turn a pending item into.
+_PROGRESSED = ("rewritten", "draft", "failed", "pending")
+
+
+def merge_round(report: BatchReport, rendered: BatchReport, first: bool) -> None:
+    """Fold a round into the job's report: the first round as it is, later ones
+    only where an item was pending (the others are "current" by then)."""
+    if first:
+        items = rendered.items
+    else:
+        later = {e.id: e for e in rendered.items if e.status in _PROGRESSED}
+        items = [later.get(e.id, e) if e.status == "pending" else e for e in report.items]
+    fresh = new_report(report.sources, Path(report.out))
+    for entry in items:
+        fresh.add(entry)
+    report.items, report.totals = fresh.items, fresh.totals
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the state folder for this run: two runs at once (a cron job that
+    overlaps the previous one) could submit the same lines twice."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise InputError(
+                f"another 'rewriter batch' ({holder}) is working on this folder; wait for it to finish",
+                where=str(folder.parent),
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield

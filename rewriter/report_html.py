@@ -1,0 +1,168 @@
+"""The review page: a batch report as one self-contained HTML file.
+
+An editor going through forty drafts at the end of a day wants one page: the
+run's totals, every item in a table, and for each draft or failure the source
+and the written article side by side with the faults marked.
+
+Every text on the page comes from a feed or a model, so all of it is
+untrusted. The page is rendered by Jinja2 with autoescaping on and no `|safe`
+filter anywhere: the highlights are computed here as plain `Segment`s (text
+plus the kinds of mark over it) that the template escapes like every other
+value, so no string built in Python ever reaches the page as markup. The page
+carries no script, a Content-Security-Policy meta tag forbids script and any
+remote load, and filtering by status uses anchors and CSS `:target` alone.
+
+Jinja2 rather than `html.escape` by hand: with autoescaping, escaping is the
+default for every value rather than a call each place must remember.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rewriter.batch import BatchReport, ItemReport
+from rewriter.errors import InputError
+
+#: Statuses in the order the page lists them: what needs an editor first.
+STATUSES = ("failed", "draft", "rewritten", "current", "skipped")
+#: `<meta http-equiv>` Content-Security-Policy: no script, nothing remote,
+#: only the page's own inline style (and data: images, of which there are none).
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+#: Kinds of highlight, strongest last (a figure inside a faulty paragraph shows as a figure).
+FAULT, DROPPED, WORD = "fault", "dropped", "word"
+KINDS = (FAULT, DROPPED, WORD)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text and the kinds of mark over it (none: plain text)."""
+
+    text: str
+    marks: tuple[str, ...] = ()
+
+
+def highlight(text: str, needles: Iterable[tuple[str, str]]) -> list[Segment]:
+    """`text` cut into segments, marking every occurrence of each `(needle, kind)`.
+
+    A needle matches only as a whole (not `1` inside `2015`). Linear in the
+    number of occurrences: a short figure may occur hundreds of times in a long story.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for needle, kind in needles:
+        if needle:
+            pattern = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)")
+            spans += [(m.start(), m.end(), kind) for m in pattern.finditer(text)]
+    if not spans:
+        return [Segment(text)] if text else []
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    at = {cut: i for i, cut in enumerate(cuts)}
+    change = {kind: [0] * len(cuts) for kind in KINDS}  # +1 where a span of a kind opens, -1 where it closes
+    for start, end, kind in spans:
+        change[kind][at[start]] += 1
+        change[kind][at[end]] -= 1
+    open_ = dict.fromkeys(KINDS, 0)
+    segments: list[Segment] = []
+    for i, (a, b) in enumerate(itertools.pairwise(cuts)):
+        for kind in KINDS:
+            open_[kind] += change[kind][i]
+        marks = tuple(kind for kind in KINDS if open_[kind] > 0)
+        if segments and segments[-1].marks == marks:
+            segments[-1] = Segment(segments[-1].text + text[a:b], marks)
+        else:
+            segments.append(Segment(text[a:b], marks))
+    return segments
+
+
+@dataclass
+class ItemView:
+    """One row of the table, and the side-by-side review when the item has one."""
+
+    number: int
+    item: ItemReport
+    anchor: str
+    source: list[Segment] = field(default_factory=list)
+    article: list[Segment] = field(default_factory=list)
+    #: Per warning: is its text or word found in the source too?
+    in_source: list[bool] = field(default_factory=list)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.item.status in ("draft", "failed") or bool(self.item.dropped)
+
+
+def _needles(item: ItemReport) -> list[tuple[str, str]]:
+    found = [(w.text or "", FAULT) for w in item.warnings]
+    found += [(d, DROPPED) for d in item.dropped]
+    found += [(word, WORD) for w in item.warnings for word in w.words]
+    return found
+
+
+def item_view(number: int, item: ItemReport) -> ItemView:
+    view = ItemView(number, item, f"item-{number}")
+    if view.reviewed:
+        needles = _needles(item)
+        view.article = highlight(item.article or "", needles)
+        view.source = highlight(item.sourceText or "", needles)
+        source = item.sourceText or ""
+        view.in_source = [
+            bool(source) and (bool(w.text and w.text in source) or any(word in source for word in w.words))
+            for w in item.warnings
+        ]
+    return view
+
+
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rewriter", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    return env
+
+
+def render_report(report: BatchReport) -> str:
+    """The whole page for a report."""
+    views = [item_view(n, item) for n, item in enumerate(report.items, start=1)]
+    counts = {status: sum(1 for v in views if v.item.status == status) for status in STATUSES}
+    template = _environment().get_template("report.html")
+    return template.render(
+        report=report,
+        views=views,
+        reviews=[v for v in views if v.reviewed],
+        counts=counts,
+        cached=sum(v.item.cached for v in views),
+        statuses=STATUSES,
+        csp=CSP,
+    )
+
+
+def load_report(path: Path) -> BatchReport:
+    """A JSON report written by `rewriter batch --report`, or an error naming the file."""
+    from pydantic import ValidationError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not a JSON report: {exc}", where=str(path)) from None
+    try:
+        return BatchReport.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "report"
+        raise InputError(f"not a batch report: {where}: {first['msg']}", where=str(path)) from None
+
+
+def is_html(path: Path) -> bool:
+    """The report's format follows its extension: .html/.htm is the page, anything else JSON."""
+    return path.suffix.lower() in (".html", ".htm")
