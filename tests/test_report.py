@@ -27,7 +27,7 @@ UNGROUNDED_ANSWER = {
     "impact": [
         "Traders moved 987 million dollars overnight.",
         "Lenders lost 654 million in the sell-off.",
-        "Regulators fined 321 firms last year.",
+        "Analyst Jane Whitfield said regulators fined many firms.",
     ],
 }
 CHROMIUM_TIMEOUT_S = 120
@@ -89,6 +89,7 @@ def test_json_report_carries_what_the_page_needs(mixed_run):
     by_words = {tuple(w["words"]): w for w in draft["warnings"]}
     assert by_words[("987 million",)]["text"] == "Traders moved 987 million dollars overnight."
     assert by_words[("987 million",)]["field"] == "impact[0]"
+    assert any("Jane Whitfield" in w["words"] and w["field"] == "impact[2]" for w in draft["warnings"])
     failed = items["Broken story about banks"]
     assert failed["status"] == "failed" and failed["article"] == HOSTILE_ANSWER
     assert "Banks said little" in failed["sourceText"]
@@ -308,6 +309,7 @@ def test_in_chromium_the_dom_holds_rows_and_highlights_and_no_hostile_element(mi
     dom = parse(browse(mixed_run / "run.html", tmp_path, "--dump-dom").stdout)
     assert sorted(r.split()[0] for r in dom.rows) == ["s-draft", "s-failed", "s-rewritten"]
     assert ("word", "987 million") in dom.marks and ("word", "654 million") in dom.marks
+    assert ("word", "Jane Whitfield") in dom.marks  # an unsupported name, too
     assert any(kind == "fault" and text.startswith("Traders moved") for kind, text in dom.marks)
     assert len(dom.reviews) == 2
     assert HOSTILE_ANSWER in dom.text and "javascript:alert(3)" in dom.text
