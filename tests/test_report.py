@@ -341,17 +341,22 @@ def test_in_chromium_the_page_renders_and_filters_by_status(mixed_run, tmp_path)
 
 
 def test_highlight_marks_whole_figures_and_nests_a_figure_in_its_paragraph():
-    from rewriter.report_html import Segment, highlight
+    from rewriter.report_html import Segment, highlight, whole, whole_line
 
-    text = "In 2015 it held 1 coin. Traders moved 987 million dollars overnight."
-    assert highlight(
-        text, [("1", "word"), ("Traders moved 987 million dollars overnight.", "fault"), ("987 million", "word")]
-    ) == [
-        Segment("In 2015 it held "),
+    text = "## Impact\n\nIn 2015 it held 1 coin.\n\n- Impact\n- Traders moved 987 million dollars overnight.\n"
+    needles = [
+        (whole("1"), "word"), (whole("987 million"), "word"),
+        (whole_line("Impact"), "fault"), (whole_line("Traders moved 987 million dollars overnight."), "fault"),
+    ]  # fmt: skip
+    assert highlight(text, needles) == [
+        Segment("## Impact\n\nIn 2015 it held "),
         Segment("1", ("word",)),
-        Segment(" coin. "),
+        Segment(" coin.\n\n- "),
+        Segment("Impact", ("fault",)),
+        Segment("\n- "),
         Segment("Traders moved ", ("fault",)),
         Segment("987 million", ("fault", "word")),
         Segment(" dollars overnight.", ("fault",)),
+        Segment("\n"),
     ]
-    assert highlight("", [("x", "word")]) == [] and highlight("plain", []) == [Segment("plain")]
+    assert highlight("", [(whole("x"), "word")]) == [] and highlight("plain", []) == [Segment("plain")]
