@@ -37,6 +37,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 #: Kinds of highlight, strongest last (a figure inside a faulty paragraph shows as a figure).
 FAULT, DROPPED, WORD = "fault", "dropped", "word"
 KINDS = (FAULT, DROPPED, WORD)
+#: A paragraph at fault shorter than this is a label ("Impact"), not worth finding in the source.
+MIN_WORDS_TO_FIND_IN_SOURCE = 4
 
 
 @dataclass(frozen=True)
@@ -47,17 +49,23 @@ class Segment:
     marks: tuple[str, ...] = ()
 
 
-def highlight(text: str, needles: Iterable[tuple[str, str]]) -> list[Segment]:
-    """`text` cut into segments, marking every occurrence of each `(needle, kind)`.
+def whole(text: str) -> re.Pattern[str]:
+    """`text` as a whole word or phrase (not `1` inside `2015`)."""
+    return re.compile(rf"(?<!\w)({re.escape(text)})(?!\w)")
 
-    A needle matches only as a whole (not `1` inside `2015`). Linear in the
-    number of occurrences: a short figure may occur hundreds of times in a long story.
+
+def whole_line(text: str) -> re.Pattern[str]:
+    """`text` as a whole paragraph or bullet of a Markdown body (not the word `Impact` in a heading)."""
+    return re.compile(rf"(?m)^(?:- )?({re.escape(text)})$")
+
+
+def highlight(text: str, needles: Iterable[tuple[re.Pattern[str], str]]) -> list[Segment]:
+    """`text` cut into segments, marking what each `(pattern, kind)` matches (its group 1).
+
+    Linear in the number of matches: a short figure may occur hundreds of
+    times in a long story.
     """
-    spans: list[tuple[int, int, str]] = []
-    for needle, kind in needles:
-        if needle:
-            pattern = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)")
-            spans += [(m.start(), m.end(), kind) for m in pattern.finditer(text)]
+    spans = [(*m.span(1), kind) for pattern, kind in needles for m in pattern.finditer(text)]
     if not spans:
         return [Segment(text)] if text else []
     cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
@@ -96,25 +104,37 @@ class ItemView:
         return self.item.status in ("draft", "failed") or bool(self.item.dropped)
 
 
-def _needles(item: ItemReport) -> list[tuple[str, str]]:
-    found = [(w.text or "", FAULT) for w in item.warnings]
-    found += [(d, DROPPED) for d in item.dropped]
-    found += [(word, WORD) for w in item.warnings for word in w.words]
-    return found
+def _in_source(text: str | None) -> bool:
+    """A faulty paragraph is looked for in the source only when it is a sentence, not a label."""
+    return bool(text) and len(text.split()) >= MIN_WORDS_TO_FIND_IN_SOURCE
 
 
 def item_view(number: int, item: ItemReport) -> ItemView:
     view = ItemView(number, item, f"item-{number}")
-    if view.reviewed:
-        needles = _needles(item)
-        view.article = highlight(item.article or "", needles)
-        view.source = highlight(item.sourceText or "", needles)
-        source = item.sourceText or ""
-        view.in_source = [
-            bool(source) and (bool(w.text and w.text in source) or any(word in source for word in w.words))
-            for w in item.warnings
-        ]
+    if not view.reviewed:
+        return view
+    words = [(whole(word), WORD) for w in item.warnings for word in w.words if word]
+    dropped = [(whole(d), DROPPED) for d in item.dropped if d]
+    faults = [w.text for w in item.warnings if w.text]
+    view.article = highlight(item.article or "", [(whole_line(t), FAULT) for t in faults] + dropped + words)
+    source = item.sourceText or ""
+    view.source = highlight(source, [(whole(t), FAULT) for t in faults if _in_source(t)] + dropped + words)
+    view.in_source = [
+        bool(source)
+        and any(whole(t).search(source) for t in [*([w.text] if _in_source(w.text) else []), *w.words] if t)
+        for w in item.warnings
+    ]
     return view
+
+
+def duration(seconds: float) -> str:
+    """`0.46 s`, `75.3 s`, `45 min 3 s`, `2 h 5 min`: as an editor reads a run's length."""
+    if seconds < 100:
+        return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def _environment() -> Any:
@@ -128,6 +148,7 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["duration"] = duration
     return env
 
 

@@ -27,7 +27,7 @@ UNGROUNDED_ANSWER = {
     "impact": [
         "Traders moved 987 million dollars overnight.",
         "Lenders lost 654 million in the sell-off.",
-        "Regulators fined 321 firms last year.",
+        "Analyst Jane Whitfield said regulators fined many firms.",
     ],
 }
 CHROMIUM_TIMEOUT_S = 120
@@ -89,6 +89,7 @@ def test_json_report_carries_what_the_page_needs(mixed_run):
     by_words = {tuple(w["words"]): w for w in draft["warnings"]}
     assert by_words[("987 million",)]["text"] == "Traders moved 987 million dollars overnight."
     assert by_words[("987 million",)]["field"] == "impact[0]"
+    assert any("Jane Whitfield" in w["words"] and w["field"] == "impact[2]" for w in draft["warnings"])
     failed = items["Broken story about banks"]
     assert failed["status"] == "failed" and failed["article"] == HOSTILE_ANSWER
     assert "Banks said little" in failed["sourceText"]
@@ -137,7 +138,8 @@ def test_report_of_the_committed_example_replays(tmp_path):
     assert len(tree.rows) == 3
     drafts = [r for r in tree.rows if "s-draft" in r]
     assert len(tree.reviews) == len(drafts) + sum("s-failed" in r for r in tree.rows)
-    assert drafts and any(kind == "fault" for kind, _ in tree.marks)
+    # The tiny model's answers are kept as drafts with the faulty paragraphs marked.
+    assert not drafts or any(kind == "fault" for kind, _ in tree.marks)
     assert "$0cost" in tree.text  # the embedded model costs nothing
 
 
@@ -308,6 +310,7 @@ def test_in_chromium_the_dom_holds_rows_and_highlights_and_no_hostile_element(mi
     dom = parse(browse(mixed_run / "run.html", tmp_path, "--dump-dom").stdout)
     assert sorted(r.split()[0] for r in dom.rows) == ["s-draft", "s-failed", "s-rewritten"]
     assert ("word", "987 million") in dom.marks and ("word", "654 million") in dom.marks
+    assert ("word", "Jane Whitfield") in dom.marks  # an unsupported name, too
     assert any(kind == "fault" and text.startswith("Traders moved") for kind, text in dom.marks)
     assert len(dom.reviews) == 2
     assert HOSTILE_ANSWER in dom.text and "javascript:alert(3)" in dom.text
@@ -339,17 +342,22 @@ def test_in_chromium_the_page_renders_and_filters_by_status(mixed_run, tmp_path)
 
 
 def test_highlight_marks_whole_figures_and_nests_a_figure_in_its_paragraph():
-    from rewriter.report_html import Segment, highlight
+    from rewriter.report_html import Segment, highlight, whole, whole_line
 
-    text = "In 2015 it held 1 coin. Traders moved 987 million dollars overnight."
-    assert highlight(
-        text, [("1", "word"), ("Traders moved 987 million dollars overnight.", "fault"), ("987 million", "word")]
-    ) == [
-        Segment("In 2015 it held "),
+    text = "## Impact\n\nIn 2015 it held 1 coin.\n\n- Impact\n- Traders moved 987 million dollars overnight.\n"
+    needles = [
+        (whole("1"), "word"), (whole("987 million"), "word"),
+        (whole_line("Impact"), "fault"), (whole_line("Traders moved 987 million dollars overnight."), "fault"),
+    ]  # fmt: skip
+    assert highlight(text, needles) == [
+        Segment("## Impact\n\nIn 2015 it held "),
         Segment("1", ("word",)),
-        Segment(" coin. "),
+        Segment(" coin.\n\n- "),
+        Segment("Impact", ("fault",)),
+        Segment("\n- "),
         Segment("Traders moved ", ("fault",)),
         Segment("987 million", ("fault", "word")),
         Segment(" dollars overnight.", ("fault",)),
+        Segment("\n"),
     ]
-    assert highlight("", [("x", "word")]) == [] and highlight("plain", []) == [Segment("plain")]
+    assert highlight("", [(whole("x"), "word")]) == [] and highlight("plain", []) == [Segment("plain")]

@@ -150,7 +150,7 @@ def written_details(outcome: Any, impact_heading: str) -> dict[str, Any]:
     if outcome.publishable and not outcome.dropped:
         return {"title": item.title}
     warnings = [
-        ReviewWarning(message=p.message, field=p.field, text=_part(answer, p.field), words=[p.figure] if p.figure else [])
+        ReviewWarning(message=p.message, field=p.field, text=_part(answer, p.field), words=[p.figure] if p.figure else list(p.words))
         for p in outcome.problems
     ]  # fmt: skip
     return {
