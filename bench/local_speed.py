@@ -1,6 +1,6 @@
 """Speed of the embedded model: seconds per article and tokens/s, tool vs raw call.
 
-Starts the embedded llama.cpp server once (the tool's own `LocalServer`,
+Starts the embedded llama.cpp server once (the tool's own in-process `LocalServer`,
 through a `Run` with the local provider and the cache off), then alternates:
 
 - tool: `rewrite_item` on the seed draft with one attempt (prompt, request,
