@@ -629,7 +629,7 @@ class _Article:
             allowed |= scripts(title) if isinstance(title, str) else set()  # the source's own headline
             if scripts(prose) <= allowed:
                 allowed = set()  # nothing foreign anywhere
-        glue, exclaims = may_glue(prose), "!" in prose
+        glue, exclaims = may_glue(prose), "!" in prose or "！" in prose
         if not (glue or allowed or exclaims):
             return
         for number, line in lines:
@@ -639,7 +639,7 @@ class _Article:
             foreign = foreign_tokens(line, allowed) if allowed else []
             if foreign:
                 self.report(number, "RW018", f"letters of another script than '{lang}': {', '.join(repr(t) for t in foreign[:3])}")
-            if exclaims and "!" in line and exclamations(line):
+            if exclaims and exclamations(line):
                 self.report(number, "RW019", "the text exclaims ('!' outside a quotation); news prose does not")
 
     def _check_sections(self, expected: list[str], sections: list[tuple[str, int, list[tuple[int, str]]]]) -> None:

@@ -167,6 +167,7 @@ def test_shouting_and_exclamations(imf: Source) -> None:
     assert shouting("This is HUGE news for banks.", imf) == ["HUGE"]
     assert shouting("The IMF warned the G-20.", imf) == []
     assert exclamations("Banks could lose deposits!") == ["deposits!"]
+    assert exclamations("The news item contains facts, but it's not entirely！") == ["entirely！"]  # SmolLM2, full width
     assert exclamations('The report said "act now!" to members.') == []
 
 

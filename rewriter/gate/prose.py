@@ -45,7 +45,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 _PUNCTUATION_GLUE = re.compile(r"['’]s[A-Z]|[a-z][,;:][A-Za-z]|\d[a-z]{2,}\d|[a-z]{3,}\d+[a-z]{3,}|[A-Za-z]\$\d")
 _APOSTROPHE_S_WORD = re.compile(r"['’]s([a-z]{4,})")
 #: A word ended by "!" (not "<!--" or "!=").
-_EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”?]?!+")
+_EXCLAMATION = re.compile(r"\S*[^\W_][)\]'’\"”?]?[!！]+")
 #: A link or markup, whose colons and brackets are not glue.
 _LINK = re.compile(r"\]\(|://|<|>|\w+:[/\w]*\(")
 #: Every visible glue has one of these: a cheap first look at a whole text.
@@ -177,7 +177,7 @@ def shouting(sentence: str, source: Source) -> list[str]:
 
 def exclamations(sentence: str) -> list[str]:
     """`!` outside a quotation, with the word before it."""
-    text = outside_quotations(sentence) if "!" in sentence else ""
+    text = outside_quotations(sentence) if "!" in sentence or "！" in sentence else ""
     return [m.group(0).strip() for m in _EXCLAMATION.finditer(text)]
 
 

@@ -24,6 +24,11 @@ CONNECTORS = frozenset({"of", "and", "the", "for", "de", "del", "la", "van", "vo
 
 @lru_cache(maxsize=16384)
 def fold_text(text: str, hyphen: str = " ") -> str:
+    """`fold`, remembered: for the short phrases of answers, which the rules fold in turn."""
+    return fold(text, hyphen)
+
+
+def fold(text: str, hyphen: str = " ") -> str:
     """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces."""
     text = _APOSTROPHE_S.sub("", text.lower())
     if "-" in text or "–" in text:
@@ -54,6 +59,11 @@ def mixed_case(token: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def name_runs(text: str) -> tuple[tuple[str, ...], ...]:
+    """`runs`, remembered: for the sentences of answers, which the rules read in turn."""
+    return runs(text)
+
+
+def runs(text: str) -> tuple[tuple[str, ...], ...]:
     """Runs of capitalised words, acronyms and mixed-case tokens, joined by connectors.
 
     "the U.S. Department of Justice said" -> [["U.S.", "Department", "of", "Justice"]].
@@ -131,8 +141,17 @@ class Source:
         self.text = text
         self.allow = allow or Allow()
         self.lang = lang
-        self.folded = fold_text(text)
-        self.squashed = fold_text(text, hyphen="")
+
+    # The source's own analysis is done on first use by a rule, and not kept
+    # beyond the item: a Batch line needs none of it, and a long run would
+    # otherwise hold every source text in a cache.
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+    @cached_property
+    def squashed(self) -> str:
+        return fold(self.text, hyphen="")
 
     def has(self, phrase: str) -> bool:
         """True when the phrase appears in the source, ignoring case, punctuation and possessives."""
@@ -154,7 +173,7 @@ class Source:
     def acronyms(self) -> frozenset[str]:
         """Initials of every capitalised phrase of the source, and its acronyms as written."""
         found = set()
-        for run in name_runs(self.text):
+        for run in runs(self.text):
             words = [w for w in run if not acronym(w)]
             for i in range(len(words)):
                 for j in range(i + 2, min(len(words), i + 7) + 1):
@@ -171,7 +190,7 @@ class Source:
 
     @cached_property
     def capitalised_words(self) -> frozenset[str]:
-        return frozenset(fold_word(t) for run in name_runs(self.text) for t in run if len(t) >= 4)
+        return frozenset(fold_word(t) for run in runs(self.text) for t in run if len(t) >= 4)
 
     @cached_property
     def scripts(self) -> set[str]:
