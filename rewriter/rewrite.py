@@ -15,7 +15,7 @@ from typing import Any
 
 from rewriter import policy
 from rewriter.answer import RewriteAnswer, parse_answer
-from rewriter.errors import ModelError
+from rewriter.errors import CacheMiss, ModelError
 from rewriter.items import FeedItem, now_iso
 from rewriter.model import InvalidAnswer, ModelClient
 from rewriter.prompts import DEFAULT_IMPACT_HEADING, Prompt
@@ -175,6 +175,15 @@ async def _answer_item(item: FeedItem, prompt: Prompt, client: ModelClient, *, a
     for attempt in range(1, attempts + 1):
         try:
             completion = await client.complete(messages, parse_answer, where=item.label, numerals=facts.numerals)
+        except CacheMiss:
+            # Replay of a re-ask: answers cut off or invalid are never recorded
+            # (spec §6), so a recorded run's chain of re-asks ends at its first
+            # such answer. The valid answers recorded before it decide, as in the
+            # recorded run whenever its later answers were all invalid too; a miss
+            # on the first request is still an error naming the request.
+            if not valid:
+                raise
+            break
         except InvalidAnswer as exc:
             cached = False
             _add_usage(usage, exc.usage)

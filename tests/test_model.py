@@ -132,6 +132,21 @@ def test_replay_miss_from_the_cli(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_replay_reproduces_a_run_whose_re_asks_were_cut_off(tmp_path):
+    """Cut-off and invalid answers are never recorded, so a replay cannot follow the
+    re-asks past them: it stops there, and the recorded answer decides, as it did live."""
+    invented = {**GOOD_ANSWER, "overview": GOOD_ANSWER["overview"] + " Authorities traced a $20 million transaction."}
+    cut = Reply('{"overview": "Authorities traced', finish_reason="length")
+    with FakeServer() as server:
+        server.queue(Reply(json.dumps(invented)), cut, cut)
+        live = rewrite(client_for(server, tmp_path / "c"))
+        assert len(server.requests) == 3
+        replayed = rewrite(client_for(server, tmp_path / "c", CacheMode.REPLAY))
+        assert len(server.requests) == 3  # the replay sent nothing
+    assert live.dropped == ["Authorities traced a $20 million transaction."]
+    assert (replayed.answer, replayed.dropped, replayed.warnings) == (live.answer, live.dropped, live.warnings)
+
+
 # --- what a grammar-driven server (llama.cpp) is held to ------------------------
 
 
