@@ -109,6 +109,25 @@ class ServerProcess:
         self.proc.wait(timeout=30)
 
 
+def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Run `cmd` in a fresh child: (peak RSS in MB, wall s, CPU s). CPU time is the
+    figure to compare on a shared machine, where wall time depends on the load."""
+    wrapper = (
+        "import resource, subprocess, sys; "
+        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "sys.stderr.write(r.stderr[-2000:] if r.returncode else ''); "
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(u.ru_maxrss, u.ru_utime + u.ru_stime); sys.exit(r.returncode)"
+    )
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {done.stderr}")
+    kilobytes, cpu = done.stdout.split()
+    return int(kilobytes) / 1024, wall, float(cpu)
+
+
 def cli_env(server: FakeServer | ServerProcess, cache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REWRITER_"))}
     env.update(

@@ -13,34 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from batch import cli_env, fake_server, news_item, write_feed  # noqa: E402
-
-
-def peak_rss_mb(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run `cmd` in a fresh child; its peak RSS in MB (via a wrapper so children don't mix)."""
-    wrapper = (
-        "import resource, subprocess, sys; "
-        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-        "sys.stderr.write(r.stderr[-2000:] if r.returncode else ''); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
-    )
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"failed ({done.returncode}): {done.stderr}")
-    kilobytes = int(done.stdout.strip().splitlines()[-1])
-    return kilobytes / 1024, wall, done.stderr
+from batch import cli_env, fake_server, measured, news_item, write_feed  # noqa: E402
 
 
 def main() -> None:
@@ -61,11 +41,11 @@ def main() -> None:
                 cmd = [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out),
                        "--concurrency", str(args.concurrency)]  # fmt: skip
                 size = feed.stat().st_size / 1e6
-                mb, wall, _ = peak_rss_mb(cmd, env)
+                mb, wall, _ = measured(cmd, env)
                 written = sum(1 for _ in out.glob("*.md"))
                 print(f"{name:26} {args.items} items ({size:5.1f} MB file): peak RSS {mb:6.1f} MB "
                       f"(target < 300), {written} articles, {wall:5.1f} s")  # fmt: skip
-                mb, wall, _ = peak_rss_mb(cmd, env)
+                mb, wall, _ = measured(cmd, env)
                 print(f"{'  rerun, all current':26} peak RSS {mb:6.1f} MB, {wall:5.1f} s")
         print(f"python: {sys.version.split()[0]}, platform ru_maxrss unit: KiB ({os.uname().sysname})")
     finally:
