@@ -14,11 +14,11 @@ import itertools
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from tests.fakeserver import answer_for, completion
+from tests.fakeserver import LoopbackServer, answer_for, completion
 
 SCENARIOS = ("ok", "fail5", "expire_half", "reverse", "errors_only", "validation", "cancelled_half")
 
@@ -27,7 +27,7 @@ def default_answer(body: dict[str, Any]) -> str:
     return json.dumps(answer_for(body))
 
 
-class FakeBatchServer:
+class FakeBatchServer(LoopbackServer):
     def __init__(self, answer: Callable[[dict[str, Any]], str] | None = None, scenarios: list[str] | None = None) -> None:
         self.answer = answer or default_answer
         self.scenarios = list(scenarios or [])
@@ -38,21 +38,7 @@ class FakeBatchServer:
         self.created: list[str] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def __enter__(self) -> FakeBatchServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._listen()
 
     # --- the API --------------------------------------------------------------
 

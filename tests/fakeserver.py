@@ -13,7 +13,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 GOOD_ANSWER = {
     "overview": (
@@ -89,7 +89,37 @@ def completion(content: str, *, finish_reason: str = "stop", refusal: str | None
     }
 
 
-class FakeServer:
+_Server = TypeVar("_Server", bound="LoopbackServer")
+
+
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 and a free port, in a daemon thread; use it with `with`.
+
+    Subclasses give `_handler()` and call `_listen()` once their own state is set.
+    """
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def _listen(self) -> None:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def __enter__(self: _Server) -> _Server:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class FakeServer(LoopbackServer):
     """Start with `with FakeServer() as server:`; `server.base_url` ends in /v1."""
 
     def __init__(
@@ -109,13 +139,7 @@ class FakeServer:
         #: Requests being answered now, and the most there ever were at once.
         self.in_flight = 0
         self.peak_in_flight = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        self._listen()
 
     def queue(self, *replies: Reply) -> None:
         self.replies.extend(replies)
@@ -187,11 +211,3 @@ class FakeServer:
                     self._send(200, json.dumps(payload).encode(), reply.headers)
 
         return Handler
-
-    def __enter__(self) -> FakeServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()

@@ -268,7 +268,7 @@ def test_stale_article_is_warned_against_the_prompt_profile(tmp_path):
         f"{path}:{line_of(text, 'version:')}: RW005 warning: stale: ai.version is {VERSION}, the current prompt version is {VERSION + 1}"
         in result.stdout.splitlines()
     )
-    assert f"RW009 heading '## Why it matters' is missing" in result.stdout
+    assert "RW009 heading '## Why it matters' is missing" in result.stdout
     assert "unexpected heading '## Impact on the crypto market'" in result.stdout
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import frontmatter
 
-from tests.conftest import run_cli
 from tests.fakeserver import FakeServer
 
 ITEMS = 40

@@ -115,7 +115,7 @@ def test_unusable_answers_fail_the_item_and_are_not_cached(tmp_path, use_fake, r
     item = report["items"][0]
     assert item["status"] == "failed" and message in item["error"], item["error"]
     assert articles(tmp_path) == [] and cached_entries() == 0
-    assert f"failed" in result.stderr
+    assert "failed" in result.stderr
 
 
 @pytest.mark.parametrize(
