@@ -288,7 +288,10 @@ def _repeats(sentence: str, earlier: list[str]) -> bool:
     Compared without spaces or punctuation, so a glued copy
     ("IMF'sWarningsabout...") repeats its spaced original.
     """
-    return len(fold(sentence).split()) >= _MIN_COPIED_WORDS and any(near(squash(sentence), e) for e in earlier)
+    if len(fold(sentence).split()) < _MIN_COPIED_WORDS:
+        return False
+    squashed = squash(sentence)
+    return any(near(squashed, e) for e in earlier)
 
 
 def _prose(answer: RewriteAnswer) -> list[tuple[str, str, int]]:

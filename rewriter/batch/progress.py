@@ -90,11 +90,14 @@ class RichProgress:
         self.bar.stop()
 
 
+def _terminal(stream: Any) -> bool:
+    """True when `stream` is a terminal that can draw rich bars (not a log, a pipe or TERM=dumb)."""
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
 def make_progress(stream: Any = None) -> LineProgress | RichProgress:
     stream = stream or sys.stderr
-    if stream.isatty() and os.environ.get("TERM") != "dumb":
-        return RichProgress()
-    return LineProgress(stream)
+    return RichProgress() if _terminal(stream) else LineProgress(stream)
 
 
 # --- batches in flight (the Batch API executor) ----------------------------------
@@ -143,6 +146,4 @@ class BatchBars:
 
 def make_batch_display(stream: Any = None) -> BatchLines | BatchBars:
     stream = stream or sys.stderr
-    if stream.isatty() and os.environ.get("TERM") != "dumb":
-        return BatchBars()
-    return BatchLines(stream)
+    return BatchBars() if _terminal(stream) else BatchLines(stream)
