@@ -76,6 +76,12 @@ class Run:
         stack = contextlib.ExitStack()
         try:
             prompt = load_prompt(prompts or settings.prompts)
+            # The editors' allow list belongs to the prompt folder: read it now, so a
+            # broken one is a usage error before any item (read_allow raises, and
+            # lru_cache keeps no error, so per item it would fail every item alike).
+            from rewriter.gate.allow import load_allow
+
+            load_allow(prompt.folder)
             cache = ResponseCache(settings.cache_dir, settings.cache_mode)
             stack.callback(cache.close)
             endpoint = build_endpoint(settings, stack)

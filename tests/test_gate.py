@@ -300,6 +300,23 @@ def test_a_malformed_allow_list_is_a_clear_error(tmp_path: Path) -> None:
         read_allow(tmp_path / "allow.yaml")
 
 
+def test_a_malformed_allow_list_stops_the_run_before_any_item(tmp_path: Path, use_fake) -> None:
+    """A broken allow.yaml is the prompt folder's fault, not the items': one usage error, nothing sent."""
+    import shutil
+
+    from rewriter.prompts import DEFAULT_PROMPT, packaged_prompts_root
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(packaged_prompts_root() / DEFAULT_PROMPT, prompts)
+    (prompts / "allow.yaml").write_text("aliases: [oops\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("batch", str(EXAMPLES / "drafts"), "--out", str(out), "--prompts", str(prompts))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("cannot read the allow list") == 1 and str(prompts / "allow.yaml") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert use_fake.requests == [] and not list(out.glob("*.md"))
+
+
 # --- the labelled set ----------------------------------------------------------------------------
 
 
