@@ -184,7 +184,9 @@ async def bench_item(n: int, item: Any, run: Any) -> ItemResult:
     started = time.perf_counter()
     result = ItemResult(n, item.title, 0.0)
     try:
-        outcome = await rewrite_item(item, run.prompt, client, attempts=run.settings.attempts)  # type: ignore[arg-type]
+        outcome = await rewrite_item(  # type: ignore[arg-type]
+            item, run.prompt, client, attempts=run.settings.attempts, review_reasks=run.settings.resolved_review_reasks()
+        )
     except RewriterError as exc:
         result.error = str(exc)
     else:

@@ -17,6 +17,13 @@ TRANSPORT_RETRIES = 2
 #: How many answers we ask for in total before giving up on an item: the first
 #: ask plus re-asks after a validation or grounding failure.
 ANSWER_ATTEMPTS = 3
+#: Whether the embedded model is re-asked after the review finds a problem in
+#: a valid answer (`REWRITER_REVIEW_REASKS`; servers always are). SmolLM2-135M
+#: never turned a draft publishable on a re-ask: 0 of 20 items after 2.9
+#: answers an item (bench/README.md, "Quality"), and those re-asks were two
+#: thirds of the main job's time. It is still re-asked after an answer it cut
+#: off or that is not valid JSON, so a loop does not fail the item at once.
+EMBEDDED_REVIEW_REASKS = False
 #: Upper bound on generated tokens for one answer. Enough for the three
 #: sections of a seed-sized item; a truncated answer is an error, not an article.
 MAX_TOKENS = 1024
