@@ -119,8 +119,9 @@ CACHE_SIZE_LIMIT_BYTES = 4 * 1024**3
 #: Requests the embedded llama.cpp server decodes at once
 #: (`REWRITER_LOCAL_SLOTS`): continuous batching shares each step's weights
 #: between slots, so on a CPU several slots give more tokens per second in all
-#: than one. Measured in bench/README.md ("Embedded model").
-LOCAL_SLOTS = 4
+#: than one. On 2 cores, 20 feed items: 5.6 items/min on 1 slot, 7.3 on 2,
+#: 6.7 on 4 (and 200 MB more); bench/README.md ("Embedded model").
+LOCAL_SLOTS = 2
 MAX_LOCAL_SLOTS = 16
 #: Context of each slot, in tokens (prompt + answer); the server's whole
 #: context is slots x this.
