@@ -43,6 +43,69 @@ def test_normalisation_shortcuts_give_what_every_pass_gives(text):
     assert normalise_text(text) == _every_pass(text)
 
 
+#: Markup the fast path takes (plain tags, attributes quoted or bare, entities)
+#: and markup that must send it to the parser: odd attributes, raw-text and
+#: dropped elements, comments, stray and unclosed angle brackets.
+tag_names = st.sampled_from(["p", "P", "br", "a", "b", "em", "div", "li", "h2", "span", "img", "td", "figure",
+                             "script", "style", "svg", "head", "textarea", "title", "noscript", "x-y", "p2"])
+attributes = st.sampled_from(["", ' href="https://x.io/?a=1&amp;b=2"', " class='c'", " id=one", " data-x = \"v\"",
+                              " hidden", " src=a.jpg/", ' a="<b>"', ' t="1"x=2', "\u00a0b=1", " \vb=1", " /", ' b=">"'])
+tags = st.builds(
+    lambda close, name, attrs, end: f"<{close}{name}{attrs}{end}>",
+    st.sampled_from(["", "/"]), tag_names, attributes, st.sampled_from(["", "/", " /", " "]),
+)
+html_text = st.lists(
+    st.one_of(
+        tags, st.text(alphabet="ab &;#x\t\n\r\f\v\u00a0é<>", max_size=12),
+        st.sampled_from(["&amp;", "&amp", "&lt;p&gt;", "&#39;", "&#x27", "&nbsp;", "<!-- c -->", "<!x>", "<?p?>", "< p>", "</ p>", "</>"]),
+    ),
+    max_size=16,
+).map("".join)
+
+
+#: Only what the fast path takes, so most examples exercise it.
+plain_tags = st.builds(
+    lambda close, name, attrs, end: f"<{close}{name}{'' if close else attrs}{'' if close else end}>",
+    st.sampled_from(["", "/"]), st.sampled_from(["p", "P", "br", "a", "b", "em", "div", "li", "h2", "span", "img", "td"]),
+    st.sampled_from(["", ' href="https://x.io/?a=1&amp;b=2"', " class='c'", " id=one", ' data-x = "v"', " hidden"]),
+    st.sampled_from(["", "/", " /", " "]),
+)
+plain_html = st.lists(
+    st.one_of(plain_tags, st.text(alphabet="ab &;#x\t\n\r\f\v\u00a0é>", max_size=12),
+              st.sampled_from(["&amp;", "&amp", "&lt;p&gt;", "&#39;", "&#x27", "&nbsp;"])),
+    max_size=16,
+).map("".join)
+
+
+@given(st.one_of(html_text, plain_html))
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+def test_html_fast_path_gives_what_the_parser_gives(fragment):
+    from rewriter.normalise import html_to_text, parsed_html_text
+
+    assert html_to_text(fragment) == parsed_html_text(fragment)
+
+
+@given(st.one_of(html_text, plain_html, plain_html.map(lambda h: h.replace("&amp;", "&amp;amp;").replace("é", "Ã©"))))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_normalising_html_gives_what_every_pass_gives(fragment):
+    assert normalise_text(fragment) == _every_pass(fragment)
+
+
+def test_html_fast_path_takes_real_feed_bodies():
+    """The fixtures' article bodies take the fast path, and it gives the parser's text."""
+    import json
+    from pathlib import Path
+
+    from rewriter.normalise import _plain_html_text, parsed_html_text
+
+    fixtures = Path(__file__).parent / "fixtures"
+    item = json.loads((fixtures / "coindesk-news-api-item.json").read_text(encoding="utf-8"))
+    body = (item.get("Data") or [item])[0]["BODY"] if isinstance(item, dict) else item[0]["BODY"]
+    paragraphs = _plain_html_text(body)
+    assert paragraphs is not None and paragraphs
+    assert "\n\n".join(paragraphs) == parsed_html_text(body)
+
+
 words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 line = words.map(lambda s: " ".join(s.split())).filter(bool)
 
