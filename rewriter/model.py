@@ -34,7 +34,15 @@ T = TypeVar("T")
 FORMATS = ("json_schema", "json_object_schema", "json_object")
 
 
-def format_payload(name: str, numerals: Sequence[str] = (), *, grammar: bool = False) -> dict[str, Any]:
+#: The source's figures, or a function giving them (called only by a mode that needs them).
+Numerals = Sequence[str] | Callable[[], Sequence[str]]
+
+
+def _spelled(numerals: Numerals) -> Sequence[str]:
+    return numerals() if callable(numerals) else numerals
+
+
+def format_payload(name: str, numerals: Numerals = (), *, grammar: bool = False) -> dict[str, Any]:
     """The `response_format` of one structured-output mode.
 
     A grammar-driven server (llama.cpp: the embedded one, which takes
@@ -44,10 +52,10 @@ def format_payload(name: str, numerals: Sequence[str] = (), *, grammar: bool = F
     its `json_schema` carries the portable one.
     """
     if name == "json_schema":
-        schema = response_schema(numerals if grammar else None)
+        schema = response_schema(_spelled(numerals) if grammar else None)
         return {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
     if name == "json_object_schema":
-        return {"type": "json_object", "schema": response_schema(numerals)}
+        return {"type": "json_object", "schema": response_schema(_spelled(numerals))}
     return {"type": "json_object"}
 
 
@@ -185,7 +193,7 @@ class ModelClient:
         start = FORMATS.index(self._format)
         return list(FORMATS[start:]) + list(FORMATS[:start])
 
-    def body(self, messages: list[dict[str, str]], fmt: str, numerals: Sequence[str] = ()) -> dict[str, Any]:
+    def body(self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = ()) -> dict[str, Any]:
         return {
             "model": self.endpoint.model,
             "messages": messages,
@@ -206,12 +214,12 @@ class ModelClient:
         parse: Callable[[str], T],
         *,
         where: str,
-        numerals: Sequence[str] = (),
+        numerals: Numerals = (),
     ) -> Completion[T]:
         """The parsed answer to `messages`, from the cache or the server.
 
-        `numerals` are the figures the source spells; a grammar-driven server
-        is allowed no others (see `format_payload`).
+        `numerals` are the figures the source spells (or a function giving
+        them); a grammar-driven server is allowed no others (see `format_payload`).
 
         Raises InvalidAnswer when the content fails `parse`, ModelError for
         everything else (timeouts, HTTP errors, refusals, truncation), and

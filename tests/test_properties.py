@@ -218,3 +218,23 @@ def test_direct_yaml_writer_leaves_shared_lists_to_pyyaml():
     data = {"tags": tags, "also": tags}
     assert dump_yaml(data) == reference_yaml(data)
     assert "&id001" in dump_yaml(data)
+
+
+figure_text = st.lists(
+    st.one_of(
+        st.sampled_from(["$", "€ ", "£", "¥", "1", "15", ",000", ".5", "2023", "%", " percent", " million", "bn", "k", "M",
+                         "Web", "Q", "_", ".", ",", " ", "\n", "٣", "x", "-"]),
+        st.text(alphabet="0123456789$€,. abkmMB%", max_size=6),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(figure_text)
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+def test_figures_finds_what_the_full_pattern_finds(text):
+    """`figures` tries the pattern only where a figure can start; it must find what a full scan finds."""
+    from rewriter.review import _NUMBER, figures
+
+    expected = [(m.group(0).strip(), m.group("num")) for m in _NUMBER.finditer(text)]
+    assert [(f.text, f.numeral) for f in figures(text)] == expected
