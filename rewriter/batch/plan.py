@@ -109,7 +109,7 @@ class Planner:
             if owner is not None and owner != item.identity:
                 continue
             path = inside(self.out, candidate)
-            state = article_state(path, item.source_hash, self.version) if path.exists() else None
+            state = article_state(path, item.source_hash, self.version)  # None when there is no file
             if state is not None and state.identity not in (None, item.identity):
                 continue
             self.claimed[candidate] = item.identity
