@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, ValidatorFunctionWrapHan
 
 from rewriter import policy
 from rewriter.answer import response_schema
-from rewriter.cache import ResponseCache, request_key
+from rewriter.cache import ResponseCache, encoded_body, payload_json, request_key, request_key_of
 from rewriter.errors import CacheMiss, ModelError
 from rewriter.settings import CacheMode
 
@@ -179,6 +179,8 @@ class ModelClient:
         self._format: str | None = None
         #: True once the server accepted `_format` in this run.
         self._confirmed = False
+        #: The JSON of each response format used, by mode, grammar and numerals (see `encoded`).
+        self._payloads: dict[tuple[Any, ...], tuple[str, str]] = {}
 
     def limit_requests(self, count: int) -> None:
         """Send at most `count` requests at once (the batch job's `--concurrency`)."""
@@ -206,6 +208,24 @@ class ModelClient:
     def key(self, body: dict[str, Any]) -> str:
         return request_key({"server": self.endpoint.server_id, **body})
 
+    def encoded(self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = ()) -> tuple[dict[str, Any], str, str]:
+        """`body(...)`, its `key`, and the body's JSON as sent (keys in order), from one encoding.
+
+        Both JSON texts are put together from the JSON of the body's parts
+        (`encoded_body`): each message text is escaped once for both, and the
+        response format, the same for every item of a run, is encoded once per
+        mode. The key is exactly `key(body)` (tests/test_properties.py).
+        """
+        body = self.body(messages, fmt, numerals)
+        grammar = self.endpoint.grammar
+        spelled = tuple(_spelled(numerals)) if fmt == "json_object_schema" or (fmt == "json_schema" and grammar) else None
+        signature = (fmt, grammar, spelled)
+        payload = self._payloads.get(signature)
+        if payload is None:  # from this fresh format object, never from one a caller could have changed
+            payload = self._payloads[signature] = payload_json(body["response_format"])
+        canonical, ordered = encoded_body(self.endpoint.server_id, body, payload)
+        return body, request_key_of(canonical), ordered
+
     # --- the call ------------------------------------------------------------
 
     async def complete(
@@ -231,8 +251,8 @@ class ModelClient:
         def request(fmt: str) -> tuple[dict[str, Any], str]:
             """Body and cache key of one mode, built once: the key hashes the whole body."""
             if fmt not in requests:
-                body = self.body(messages, fmt, numerals)
-                requests[fmt] = (body, self.key(body))
+                body, key, _ = self.encoded(messages, fmt, numerals)
+                requests[fmt] = (body, key)
             return requests[fmt]
 
         if self.cache.readable:

@@ -238,3 +238,39 @@ def test_figures_finds_what_the_full_pattern_finds(text):
 
     expected = [(m.group(0).strip(), m.group("num")) for m in _NUMBER.finditer(text)]
     assert [(f.text, f.numeral) for f in figures(text)] == expected
+
+
+any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["system", "user", "assistant"]), any_text), min_size=1, max_size=4),
+    st.sampled_from(["json_schema", "json_object_schema", "json_object"]),
+    st.booleans(),
+    st.lists(st.text(alphabet="0123456789.,", min_size=1, max_size=6), max_size=4),
+    any_text,
+)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_request_json_from_parts_is_the_json_of_the_whole(tmp_path, messages, fmt, grammar, numerals, server):
+    """The cache key and the Batch line's body, put together from their parts' JSON, are exactly
+    `request_key` of the whole request and `json.dumps` of the body (the key must never change)."""
+    import json
+
+    from rewriter.batch.lines import RequestWriter
+    from rewriter.cache import ResponseCache
+    from rewriter.model import Endpoint, ModelClient
+
+    client = ModelClient(Endpoint(model="m-" + server[:5], server_id=server, grammar=grammar), ResponseCache(tmp_path / "c"))
+    chat = [{"role": role, "content": content} for role, content in messages]
+    for _ in range(2):  # the second time the response format's JSON is remembered
+        body, key, text = client.encoded(chat, fmt, lambda: numerals)
+        assert body == client.body(chat, fmt, numerals)
+        assert key == client.key(body)
+        assert text == json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    lines = tmp_path / f"lines-{abs(hash(key))}.jsonl"
+    writer = RequestWriter(lambda n: lines, max_lines=10, max_bytes=10**6)
+    writer.add(body, key, text)
+    writer.close()
+    expected = json.dumps({"custom_id": key, "method": "POST", "url": "/v1/chat/completions", "body": body},
+                          ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+    assert lines.read_text(encoding="utf-8") == expected + "\n"
