@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from rewriter.batch.plan import fingerprint
+
 URL = "/v1/chat/completions"
 
 
@@ -53,7 +55,8 @@ class RequestWriter:
         self.name = name
         self.max_lines = max_lines
         self.max_bytes = max_bytes
-        self.keys: set[str] = set()
+        #: Fingerprints of the keys written (see `plan.fingerprint`).
+        self.keys: set[bytes] = set()
         self.files: list[RequestFile] = []
         self._out: IO[bytes] | None = None
         self._ids: IO[str] | None = None
@@ -63,9 +66,10 @@ class RequestWriter:
     def add(self, body: dict[str, Any], key: str, body_json: str | None = None) -> None:
         """Write `body` under `key` unless already written; `body_json` is its JSON when at hand
         (`ModelClient.encoded`), so the body is not encoded twice."""
-        if key in self.keys:
+        written = fingerprint(key)
+        if written in self.keys:
             return
-        self.keys.add(key)
+        self.keys.add(written)
         if body_json is None:
             body_json = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         # json.dumps({"custom_id", "method", "url", "body"}), with the body's JSON put in
