@@ -51,7 +51,7 @@ def raw_call(base_url: str, body: dict[str, Any]) -> tuple[float, int]:
 
 async def measure(rounds: int) -> dict[str, Any]:
     from rewriter.readers.markdown import read_draft
-    from rewriter.rewrite import build_messages, rewrite_item
+    from rewriter.rewrite import build_messages, facts_of, rewrite_item
     from rewriter.runtime import Run
     from rewriter.settings import load_settings
 
@@ -65,7 +65,8 @@ async def measure(rounds: int) -> dict[str, Any]:
             await rewrite_item(item, run.prompt, run.client, attempts=1)  # start the server, warm up
             base_url = run.client.base_url.rstrip("/")
             fmt = run.client._format or run.client.endpoint.first_format
-            body = run.client.body(build_messages(item, run.prompt), fmt)
+            # the tool's own body: its grammar allows the item's figures (facts_of)
+            body = run.client.body(build_messages(item, run.prompt), fmt, facts_of(item, run.prompt).numerals)
             raw_call(base_url, body)  # warm up the raw path too
             for _ in range(rounds):
                 started = time.perf_counter()

@@ -28,6 +28,11 @@ does) against `--slots` slots of the embedded server.
     /tmp/devvenv/bin/python bench/quality.py --items 5 --json out.json
     /tmp/devvenv/bin/python bench/quality.py --prompts /tmp/variant   # compare a prompt
     /tmp/devvenv/bin/python bench/quality.py --slots 4 --concurrency 4  # parallel slots
+    REWRITER_GRAMMAR=1 python bench/quality.py --base-url http://127.0.0.1:8123/v1  # another server
+
+`--base-url` sends the same requests to a server already running (llama-cpp-python's,
+`rewriter serve`, ...) instead of the embedded one: the same prompt, review and
+re-ask policy (`REWRITER_REVIEW_REASKS`, `REWRITER_ATTEMPTS`), another server.
 """
 
 from __future__ import annotations
@@ -184,7 +189,9 @@ async def bench_item(n: int, item: Any, run: Any) -> ItemResult:
     started = time.perf_counter()
     result = ItemResult(n, item.title, 0.0)
     try:
-        outcome = await rewrite_item(item, run.prompt, client, attempts=run.settings.attempts)  # type: ignore[arg-type]
+        outcome = await rewrite_item(  # type: ignore[arg-type]
+            item, run.prompt, client, attempts=run.settings.attempts, review_reasks=run.settings.resolved_review_reasks()
+        )
     except RewriterError as exc:
         result.error = str(exc)
     else:
@@ -288,6 +295,7 @@ def main() -> int:
     parser.add_argument("--prompts", type=Path, help="a prompt folder to compare (default: the shipped one)")
     parser.add_argument("--concurrency", type=int, default=1, help="items in flight at once (default 1)")
     parser.add_argument("--slots", type=int, help="slots of the embedded server (default: REWRITER_LOCAL_SLOTS)")
+    parser.add_argument("--base-url", help="an OpenAI-compatible server to use instead of the embedded one")
     args = parser.parse_args()
 
     from rewriter.runtime import Run
@@ -296,7 +304,8 @@ def main() -> int:
     items = feed_items(args.feed, args.items)
     with tempfile.TemporaryDirectory(prefix="rewriter-quality-") as tmp:
         slots = {"local_slots": args.slots} if args.slots else {}  # (a checkout without slots takes none)
-        settings = load_settings(provider="local", cache_dir=args.cache_dir or Path(tmp), **slots)
+        server = {"provider": "openai", "openai_base_url": args.base_url} if args.base_url else {"provider": "local"}
+        settings = load_settings(cache_dir=args.cache_dir or Path(tmp), **server, **slots)
         run = Run.open(settings, prompts=args.prompts)
         run.client.limit_requests(args.concurrency)
 

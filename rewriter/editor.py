@@ -10,7 +10,7 @@ from pathlib import Path
 from rewriter.errors import RewriterError, unexpected
 from rewriter.output import atomic_write, is_current, read_ai_block
 from rewriter.readers.markdown import read_draft
-from rewriter.rewrite import render_article, rewrite_item
+from rewriter.rewrite import render_article
 from rewriter.runtime import Run
 
 #: Drafts rewritten at once by the editor command (the batch job has its own knob).
@@ -56,7 +56,7 @@ async def _rewrite_one(run: Run, source: Path, target: Path, *, force: bool, dry
                     return FileResult(source, target, "current", "already rewritten with this prompt version")
             elif is_current(target, item.source_hash, version):
                 return FileResult(source, target, "current", "unchanged (same source and prompt version)")
-        outcome = await rewrite_item(item, run.prompt, run.client, attempts=run.settings.attempts)
+        outcome = await run.rewrite(item)
         article = render_article(outcome, run.prompt.impact_heading)
         status = "rewritten" if outcome.publishable else "draft"
         message = "" if outcome.publishable else f"written as a draft: {'; '.join(outcome.warnings)}"

@@ -17,6 +17,13 @@ TRANSPORT_RETRIES = 2
 #: How many answers we ask for in total before giving up on an item: the first
 #: ask plus re-asks after a validation or grounding failure.
 ANSWER_ATTEMPTS = 3
+#: Whether the embedded model is re-asked after the review finds a problem in
+#: a valid answer (`REWRITER_REVIEW_REASKS`; servers always are). SmolLM2-135M
+#: never turned a draft publishable on a re-ask: 0 of 20 items after 2.9
+#: answers an item (bench/README.md, "Quality"), and those re-asks were two
+#: thirds of the main job's time. It is still re-asked after an answer it cut
+#: off or that is not valid JSON, so a loop does not fail the item at once.
+EMBEDDED_REVIEW_REASKS = False
 #: Upper bound on generated tokens for one answer. Enough for the three
 #: sections of a seed-sized item; a truncated answer is an error, not an article.
 MAX_TOKENS = 1024
@@ -115,8 +122,9 @@ CACHE_SIZE_LIMIT_BYTES = 4 * 1024**3
 #: Requests the embedded llama.cpp server decodes at once
 #: (`REWRITER_LOCAL_SLOTS`): continuous batching shares each step's weights
 #: between slots, so on a CPU several slots give more tokens per second in all
-#: than one. Measured in bench/README.md ("Embedded model").
-LOCAL_SLOTS = 4
+#: than one. On 2 cores, 20 feed items: 5.6 items/min on 1 slot, 7.3 on 2,
+#: 6.7 on 4 (and 200 MB more); bench/README.md ("Embedded model").
+LOCAL_SLOTS = 2
 MAX_LOCAL_SLOTS = 16
 #: Context of each slot, in tokens (prompt + answer); the server's whole
 #: context is slots x this.

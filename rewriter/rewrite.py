@@ -124,10 +124,15 @@ def _add_usage(total: dict[str, int], usage: dict[str, int]) -> None:
 
 
 async def rewrite_item(
-    item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int = policy.ANSWER_ATTEMPTS
+    item: FeedItem,
+    prompt: Prompt,
+    client: ModelClient,
+    *,
+    attempts: int = policy.ANSWER_ATTEMPTS,
+    review_reasks: bool = True,
 ) -> Outcome:
     """Rewrite one item; mojibake left in any text the article shows keeps it a draft."""
-    outcome = await _answer_item(item, prompt, client, attempts=attempts)
+    outcome = await _answer_item(item, prompt, client, attempts=attempts, review_reasks=review_reasks)
     outcome.lang = prompt.article_lang(item.lang)
     outcome.headings = prompt.headings(outcome.lang)
     outcome.warnings += mojibake_warnings(outcome)
@@ -161,8 +166,14 @@ def mojibake_warnings(outcome: Outcome) -> list[str]:
     ]
 
 
-async def _answer_item(item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int) -> Outcome:
-    """Ask, validate, review and re-ask until the answer is clean or attempts run out."""
+async def _answer_item(
+    item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int, review_reasks: bool
+) -> Outcome:
+    """Ask, validate, review and re-ask until the answer is clean or attempts run out.
+
+    Without `review_reasks` only an unusable answer (cut off, not valid) is
+    asked again; the review's findings on a valid one are final.
+    """
     base = build_messages(item, prompt)
     facts = facts_of(item, prompt)
     messages = base
@@ -205,7 +216,7 @@ async def _answer_item(item: FeedItem, prompt: Prompt, client: ModelClient, *, a
             latency += completion.latency
             problems = review(completion.parsed, facts)
             valid.append((completion.parsed, problems))
-            if not problems:
+            if not problems or not review_reasks:
                 break
             problems_text = _reask_problems(problems)
             content = completion.content

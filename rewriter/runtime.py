@@ -9,11 +9,16 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rewriter.cache import ResponseCache
 from rewriter.model import Endpoint, ModelClient
 from rewriter.prompts import Prompt, load_prompt
 from rewriter.settings import CacheMode, Provider, Settings
+
+if TYPE_CHECKING:
+    from rewriter.items import FeedItem
+    from rewriter.rewrite import Outcome
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -90,6 +95,15 @@ class Run:
             stack.close()
             raise
         return cls(settings, prompt, cache, client, stack)
+
+    async def rewrite(self, item: FeedItem) -> Outcome:
+        """One item through this run's prompt and client, under its re-ask policy."""
+        from rewriter.rewrite import rewrite_item
+
+        settings = self.settings
+        return await rewrite_item(
+            item, self.prompt, self.client, attempts=settings.attempts, review_reasks=settings.resolved_review_reasks()
+        )
 
     async def aclose(self) -> None:
         try:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     timeout: float = Field(default=policy.REQUEST_TIMEOUT_S, gt=0)
     max_retries: int = Field(default=policy.TRANSPORT_RETRIES, ge=0, le=10)
     attempts: int = Field(default=policy.ANSWER_ATTEMPTS, ge=1, le=10)
+    #: Re-ask after the review finds problems in a valid answer; None: yes for
+    #: a server, `policy.EMBEDDED_REVIEW_REASKS` for the embedded model.
+    review_reasks: bool | None = None
     prompts: Path | None = None
     #: Price overrides for the batch report's cost estimate (US dollars per
     #: million tokens; see policy.PRICES_PER_MILLION).
@@ -96,6 +99,11 @@ class Settings(BaseSettings):
         if self.openai_api_key is None and not self.openai_base_url:
             return Provider.LOCAL
         return Provider.OPENAI
+
+    def resolved_review_reasks(self) -> bool:
+        if self.review_reasks is not None:
+            return self.review_reasks
+        return self.resolved_provider() is not Provider.LOCAL or policy.EMBEDDED_REVIEW_REASKS
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -339,6 +339,31 @@ def test_an_answer_cut_off_at_max_tokens_is_asked_again(use_fake, tmp_path: Path
     assert meta["draft"] is False
 
 
+
+def test_without_review_reasks_the_first_valid_answer_is_final(use_fake, tmp_path: Path) -> None:
+    """REWRITER_REVIEW_REASKS=0 (the embedded model's default): the review's
+    findings make a draft at once; only an unusable answer is asked again."""
+    looping = '{"overview": "' + "The DOJ said it acted. " * 200
+    use_fake.queue(Reply(looping, finish_reason="length"), Reply(json.dumps(INVENTED_ANSWER)))
+    use_fake.default = lambda request: Reply(json.dumps(GOOD_ANSWER))
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"), env={"REWRITER_REVIEW_REASKS": "0"})
+    assert result.returncode == 1
+    assert len(use_fake.requests) == 2  # the cut-off answer was asked again, the invented figures were not
+    meta, _ = _article(tmp_path / "out.md")
+    assert meta["draft"] is True
+    assert any("'$20 million'" in w for w in meta["ai"]["warnings"])
+
+
+def test_review_reasks_default_by_provider(monkeypatch) -> None:
+    from rewriter.settings import Settings
+
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "REWRITER_PROVIDER", "REWRITER_REVIEW_REASKS"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings(_env_file=None).resolved_review_reasks() is False  # the embedded model
+    assert Settings(_env_file=None, provider="openai").resolved_review_reasks() is True
+    assert Settings(_env_file=None, review_reasks=True).resolved_review_reasks() is True
+
+
 # --- real SmolLM2 answers, recorded from llama.cpp, served again ---------------
 
 

@@ -169,3 +169,17 @@ def test_a_cancelled_async_write_leaves_nothing_and_closes_every_descriptor(tmp_
     assert len(synced) == 1 and ".a.md." in synced[0] and synced[0].endswith("(deleted)")
     assert [p.name for p in tmp_path.iterdir()] == ["other"]  # no article, no temporary file
     assert set(os.listdir("/proc/self/fd")) <= before
+
+
+def test_every_setting_is_documented_in_the_readme_and_env_example() -> None:
+    """A setting a user cannot find is a setting they cannot use."""
+    from rewriter.settings import Settings
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        env = alias.choices[0] if alias is not None else f"REWRITER_{name.upper()}"  # type: ignore[union-attr]
+        assert f"`{env}`" in readme, f"{env} is not in README.md's settings"
+        assert env in example, f"{env} is not in .env.example"

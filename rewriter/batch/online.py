@@ -35,12 +35,12 @@ class BatchJob(Planner):
         return planned
 
     async def _rewrite(self, target: Target) -> ItemReport:
-        from rewriter.rewrite import render_article, rewrite_item
+        from rewriter.rewrite import render_article
 
         item = target.item
         ident = ":".join(item.identity)
         try:
-            outcome = await rewrite_item(item, self.run.prompt, self.run.client, attempts=self.run.settings.attempts)
+            outcome = await self.run.rewrite(item)
             article = render_article(outcome, self.run.prompt.impact_heading)
         except AnswerPending:
             return ItemReport(id=ident, source=item.origin, status="pending", path=target.rel)
