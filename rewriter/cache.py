@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,61 @@ def canonical_json(data: Any) -> str:
 
 def request_key(request: dict[str, Any]) -> str:
     """Tagged, versioned hash of the whole request (never the API key)."""
-    digest = hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
+    return request_key_of(canonical_json(request))
+
+
+def request_key_of(canonical: str) -> str:
+    """`request_key` of the request whose `canonical_json` this is."""
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return f"{KEY_PREFIX}chat:{policy.CACHE_KEY_VERSION}:{digest}"
+
+
+# --- the JSON of a chat body from the JSON of its parts -------------------------
+#
+# `json.dumps` writes a mapping as "{" + the `"key":value` pairs joined by ","
+# + "}" (in key order with sort_keys) and a list as "[" + values + "]", with
+# every text escaped by `encode_basestring` (ensure_ascii=False). Putting the
+# same pieces together by hand gives the same text, and lets the parts that
+# recur in every request be encoded once.
+
+_STRING = encode_basestring
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_ORDERED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def payload_json(value: Any) -> tuple[str, str]:
+    """A value's canonical JSON and its JSON with keys in their own order."""
+    return _CANONICAL.encode(value), _ORDERED.encode(value)
+
+
+def _plain_messages(messages: Any) -> bool:
+    return isinstance(messages, list) and all(
+        type(m) is dict and list(m) == ["role", "content"] and type(m["role"]) is str and type(m["content"]) is str
+        for m in messages
+    )
+
+
+def encoded_body(server: str, body: dict[str, Any], payload: tuple[str, str]) -> tuple[str, str]:
+    """`canonical_json({"server": server, **body})` and `json.dumps(body)` as a Batch line writes it,
+    given `payload_json(body["response_format"])`."""
+    messages = body.get("messages")
+    if not (_plain_messages(messages) and "server" not in body and all(type(k) is str for k in body)):
+        return canonical_json({"server": server, **body}), _ORDERED.encode(body)
+    texts = [(_STRING(m["role"]), _STRING(m["content"])) for m in messages]
+    canonical: dict[str, str] = {"server": _STRING(server)}
+    ordered: dict[str, str] = {}
+    for name, value in body.items():
+        if name == "messages":
+            canonical[name] = "[" + ",".join(f'{{"content":{c},"role":{r}}}' for r, c in texts) + "]"
+            ordered[name] = "[" + ",".join(f'{{"role":{r},"content":{c}}}' for r, c in texts) + "]"
+        elif name == "response_format":
+            canonical[name], ordered[name] = payload
+        else:
+            canonical[name], ordered[name] = payload_json(value)
+    return (
+        "{" + ",".join(f"{_STRING(k)}:{canonical[k]}" for k in sorted(canonical)) + "}",
+        "{" + ",".join(f"{_STRING(k)}:{v}" for k, v in ordered.items()) + "}",
+    )
 
 
 def meta_key(name: str) -> str:

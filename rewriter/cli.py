@@ -490,8 +490,13 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     import asyncio
 
     terminated: list[bool] = []
+    # The result is handed out here rather than as the main task's: when
+    # asyncio.run restores the Ctrl-C handler, the old one's repr (with the
+    # task's, result and all) is formatted, and a batch's result is a report
+    # of every item (0.2 s for 5,000 items).
+    results: list[Any] = []
 
-    async def main() -> Any:
+    async def main() -> None:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
@@ -503,19 +508,19 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
         loop.add_signal_handler(signal.SIGTERM, stop)
         try:
-            return await coro
+            results.append(await coro)
         except asyncio.CancelledError:
             if not terminated:
                 raise
-            return None
+            results.append(None)
         finally:
             loop.remove_signal_handler(signal.SIGTERM)
             signal.signal(signal.SIGTERM, _terminate)
 
-    result = asyncio.run(main())
+    asyncio.run(main())
     if terminated:
         raise KeyboardInterrupt
-    return result
+    return results[0]
 
 
 def _interrupted_status() -> int:

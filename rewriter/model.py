@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, ValidatorFunctionWrapHan
 
 from rewriter import policy
 from rewriter.answer import response_schema
-from rewriter.cache import ResponseCache, request_key
+from rewriter.cache import ResponseCache, encoded_body, payload_json, request_key, request_key_of
 from rewriter.errors import CacheMiss, ModelError
 from rewriter.settings import CacheMode
 
@@ -34,7 +34,15 @@ T = TypeVar("T")
 FORMATS = ("json_schema", "json_object_schema", "json_object")
 
 
-def format_payload(name: str, numerals: Sequence[str] = (), *, grammar: bool = False) -> dict[str, Any]:
+#: The source's figures, or a function giving them (called only by a mode that needs them).
+Numerals = Sequence[str] | Callable[[], Sequence[str]]
+
+
+def _spelled(numerals: Numerals) -> Sequence[str]:
+    return numerals() if callable(numerals) else numerals
+
+
+def format_payload(name: str, numerals: Numerals = (), *, grammar: bool = False) -> dict[str, Any]:
     """The `response_format` of one structured-output mode.
 
     A grammar-driven server (llama.cpp: the embedded one, which takes
@@ -44,10 +52,10 @@ def format_payload(name: str, numerals: Sequence[str] = (), *, grammar: bool = F
     its `json_schema` carries the portable one.
     """
     if name == "json_schema":
-        schema = response_schema(numerals if grammar else None)
+        schema = response_schema(_spelled(numerals) if grammar else None)
         return {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
     if name == "json_object_schema":
-        return {"type": "json_object", "schema": response_schema(numerals)}
+        return {"type": "json_object", "schema": response_schema(_spelled(numerals))}
     return {"type": "json_object"}
 
 
@@ -171,6 +179,8 @@ class ModelClient:
         self._format: str | None = None
         #: True once the server accepted `_format` in this run.
         self._confirmed = False
+        #: The JSON of each response format used, by mode, grammar and numerals (see `encoded`).
+        self._payloads: dict[tuple[Any, ...], tuple[str, str]] = {}
 
     def limit_requests(self, count: int) -> None:
         """Send at most `count` requests at once (the batch job's `--concurrency`)."""
@@ -185,7 +195,7 @@ class ModelClient:
         start = FORMATS.index(self._format)
         return list(FORMATS[start:]) + list(FORMATS[:start])
 
-    def body(self, messages: list[dict[str, str]], fmt: str, numerals: Sequence[str] = ()) -> dict[str, Any]:
+    def body(self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = ()) -> dict[str, Any]:
         return {
             "model": self.endpoint.model,
             "messages": messages,
@@ -198,6 +208,24 @@ class ModelClient:
     def key(self, body: dict[str, Any]) -> str:
         return request_key({"server": self.endpoint.server_id, **body})
 
+    def encoded(self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = ()) -> tuple[dict[str, Any], str, str]:
+        """`body(...)`, its `key`, and the body's JSON as sent (keys in order), from one encoding.
+
+        Both JSON texts are put together from the JSON of the body's parts
+        (`encoded_body`): each message text is escaped once for both, and the
+        response format, the same for every item of a run, is encoded once per
+        mode. The key is exactly `key(body)` (tests/test_properties.py).
+        """
+        body = self.body(messages, fmt, numerals)
+        grammar = self.endpoint.grammar
+        spelled = tuple(_spelled(numerals)) if fmt == "json_object_schema" or (fmt == "json_schema" and grammar) else None
+        signature = (fmt, grammar, spelled)
+        payload = self._payloads.get(signature)
+        if payload is None:  # from this fresh format object, never from one a caller could have changed
+            payload = self._payloads[signature] = payload_json(body["response_format"])
+        canonical, ordered = encoded_body(self.endpoint.server_id, body, payload)
+        return body, request_key_of(canonical), ordered
+
     # --- the call ------------------------------------------------------------
 
     async def complete(
@@ -206,12 +234,12 @@ class ModelClient:
         parse: Callable[[str], T],
         *,
         where: str,
-        numerals: Sequence[str] = (),
+        numerals: Numerals = (),
     ) -> Completion[T]:
         """The parsed answer to `messages`, from the cache or the server.
 
-        `numerals` are the figures the source spells; a grammar-driven server
-        is allowed no others (see `format_payload`).
+        `numerals` are the figures the source spells (or a function giving
+        them); a grammar-driven server is allowed no others (see `format_payload`).
 
         Raises InvalidAnswer when the content fails `parse`, ModelError for
         everything else (timeouts, HTTP errors, refusals, truncation), and
@@ -223,8 +251,8 @@ class ModelClient:
         def request(fmt: str) -> tuple[dict[str, Any], str]:
             """Body and cache key of one mode, built once: the key hashes the whole body."""
             if fmt not in requests:
-                body = self.body(messages, fmt, numerals)
-                requests[fmt] = (body, self.key(body))
+                body, key, _ = self.encoded(messages, fmt, numerals)
+                requests[fmt] = (body, key)
             return requests[fmt]
 
         if self.cache.readable:

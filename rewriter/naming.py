@@ -12,6 +12,8 @@ import hashlib
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from rewriter import policy
@@ -61,26 +63,33 @@ def check_template(template: str) -> str:
     return template
 
 
-def name_fields(item: FeedItem, lang: str | None = None) -> dict[str, str]:
-    """The `--name` fields; `lang` is the article's language (default: the item's)."""
+def name_fields(item: FeedItem, lang: str | None = None, names: Iterable[str] = TEMPLATE_FIELDS) -> dict[str, str]:
+    """The `--name` fields (those in `names`); `lang` is the article's language (default: the item's)."""
     date = item.publishedAt[:10]
-    return {
-        "date": date,
-        "year": date[:4],
-        "month": date[5:7],
-        "day": date[8:10],
-        "slug": slugify(item.title),
-        "id": slugify(item.externalId, fallback="id"),
-        "source": slugify(item.source.key, fallback="source"),
-        "lang": slugify(lang or item.lang, fallback="xx"),
-        "category": slugify(item.category, fallback="news"),
+    fields = {
+        "date": lambda: date,
+        "year": lambda: date[:4],
+        "month": lambda: date[5:7],
+        "day": lambda: date[8:10],
+        "slug": lambda: slugify(item.title),
+        "id": lambda: slugify(item.externalId, fallback="id"),
+        "source": lambda: slugify(item.source.key, fallback="source"),
+        "lang": lambda: slugify(lang or item.lang, fallback="xx"),
+        "category": lambda: slugify(item.category, fallback="news"),
     }
+    return {name: fields[name]() for name in names}
+
+
+@lru_cache(maxsize=16)
+def _template_names(template: str) -> tuple[str, ...]:
+    """The fields a template uses: only those are worked out for each item."""
+    return tuple(dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(template) if name in TEMPLATE_FIELDS))
 
 
 def article_name(item: FeedItem, template: str = DEFAULT_TEMPLATE, lang: str | None = None) -> str:
     """Relative file name of the article for `item` (POSIX separators); `{lang}`
     is the language the article is written in, as its front matter says."""
-    name = template.format_map(name_fields(item, lang)).replace("\\", "/")
+    name = template.format_map(name_fields(item, lang, _template_names(template))).replace("\\", "/")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
         raise InputError(f"name template {template!r} gives an unsafe name {name!r}", where=item.label)

@@ -74,12 +74,86 @@ class _TextExtractor(HTMLParser):
         self._flush()
 
 
-def html_to_text(fragment: str) -> str:
-    """Plain text of an HTML fragment, paragraphs separated by a blank line."""
+#: Tags that mean the same to every version of `html.parser` and that hold
+#: ordinary text: blocks and inline formatting. Anything else (raw-text
+#: elements such as <script> or <textarea>, dropped ones, comments) goes
+#: through the parser.
+_PLAIN_TAGS = _BLOCKS | frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "del", "dfn", "em", "font", "i", "img",
+        "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+        "time", "tt", "u", "var", "wbr", "td", "th", "tbody", "thead", "tfoot", "caption", "dl",
+        "center", "main", "nav", "picture", "source",
+    }
+)  # fmt: skip
+_SPACE = "[ \t\n\r\f]"
+#: A well-formed tag with simple attributes: a double- or single-quoted value
+#: without < or >, or a plain ASCII value followed by a space or the tag's end.
+_PLAIN_TAG = re.compile(
+    rf"<(/?)([a-zA-Z][a-zA-Z0-9]*)"
+    rf"((?:{_SPACE}+[a-zA-Z_:][-a-zA-Z0-9_:.]*"
+    rf"(?:{_SPACE}*={_SPACE}*(?:\"[^\"<>]*\"|'[^'<>]*'|[-a-zA-Z0-9_.:#%?&+;,@!~*()]+(?={_SPACE}|>)))?)*)"
+    rf"{_SPACE}*(/?)>"
+)
+
+
+def _plain_html_text(fragment: str) -> list[str] | None:
+    """The paragraphs `_TextExtractor` finds, for HTML made only of well-formed
+    plain tags and text without `<`; None for anything else.
+
+    About five times faster than the parser on a feed's article body. For
+    such input the parser does exactly this: each run of text between tags
+    is unescaped whole (`convert_charrefs`), a block tag (start, end or
+    `<br/>`) ends a paragraph, and no plain tag drops its content.
+    """
+    paragraphs: list[str] = []
+    current: list[str] = []
+    pos = 0
+    for match in _PLAIN_TAG.finditer(fragment):
+        start = match.start()
+        if start > pos:
+            text = fragment[pos:start]
+            if "<" in text:
+                return None
+            current.append(html.unescape(text))
+        closing, name, attrs, slash = match.groups()
+        name = name.lower()
+        if name not in _PLAIN_TAGS or (closing and (attrs or slash)):
+            return None
+        if name in _BLOCKS:
+            joined = " ".join("".join(current).split())
+            if joined:
+                paragraphs.append(joined)
+            current = []
+        pos = match.end()
+    tail = fragment[pos:]
+    if "<" in tail:
+        return None
+    current.append(html.unescape(tail))
+    joined = " ".join("".join(current).split())
+    if joined:
+        paragraphs.append(joined)
+    return paragraphs
+
+
+def parsed_html_text(fragment: str) -> str:
+    """`html_to_text` through `html.parser` alone (the reference the fast path must equal)."""
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
     return "\n\n".join(parser.paragraphs)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, paragraphs separated by a blank line.
+
+    The text feeds `sourceHash` and the cache key, so the fast path for plain
+    markup gives the parser's output byte for byte (tests/test_properties.py).
+    """
+    paragraphs = _plain_html_text(fragment)
+    if paragraphs is None:
+        return parsed_html_text(fragment)
+    return "\n\n".join(paragraphs)
 
 
 @lru_cache(maxsize=1)
@@ -133,6 +207,21 @@ def _one_pass(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+def _pass(text: str) -> str:
+    """`_one_pass`, skipping what cannot change the text of plain HTML.
+
+    `html_to_text` already gives single-spaced paragraphs separated by one
+    blank line; when that is printable ASCII without `<`, the other steps
+    (tags, mojibake, control characters, NFC, line ends, spaces) leave it as
+    it is, so they are not run over the article body again.
+    """
+    if _TAG.search(text):
+        plain = html_to_text(text)
+        if plain.isascii() and "<" not in plain and plain.translate(_LINE_SPACES).isprintable():
+            return plain
+    return _one_pass(text)
+
+
 def _settled(text: str) -> bool:
     """True when a pass would leave `text`, the output of a pass, as it is.
 
@@ -167,7 +256,7 @@ def normalise_text(text: str | None) -> str:
     if _plain_line(text):
         return text
     for _ in range(_MAX_PASSES):
-        fixed = _one_pass(text)
+        fixed = _pass(text)
         if fixed == text or _settled(fixed):
             return fixed
         text = fixed

@@ -156,10 +156,10 @@ def inside(root: Path, name: str) -> Path:
     if not name or any(part in ("", ".", "..") for part in parts):
         raise UnsafePath(f"refusing to write outside {root}: {name!r} is not a plain relative name")
     target = root / name
-    probe = root
-    for part in parts:
-        probe = probe / part
-        if probe.is_symlink():
+    probe = str(root)
+    for part in parts:  # plain strings: the batch planner asks this of every item
+        probe = f"{probe}/{part}"
+        if os.path.islink(probe):
             resolved = target.resolve()
             if resolved != root and root not in resolved.parents:
                 raise UnsafePath(f"refusing to write outside {root}: {target} leads to {resolved}")

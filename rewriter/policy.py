@@ -82,6 +82,9 @@ MAX_CONCURRENCY = 256
 #: has `--concurrency` requests to work on; memory stays bounded by this
 #: many items per request.
 ITEMS_PER_REQUEST = 2
+#: Report entries a batch run keeps in memory; beyond that they wait in a
+#: temporary file in the output folder, so a 50,000-item run stays small.
+REPORT_ENTRIES_IN_MEMORY = 1000
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_LINE_INTERVAL_S = 5.0
 

@@ -154,7 +154,7 @@ def _environment() -> Any:
 
 def render_report(report: BatchReport) -> str:
     """The whole page for a report."""
-    views = [item_view(n, item) for n, item in enumerate(report.items, start=1)]
+    views = [item_view(n, item) for n, item in enumerate(report.entries(), start=1)]
     counts = {status: sum(1 for v in views if v.item.status == status) for status in STATUSES}
     template = _environment().get_template("report.html")
     return template.render(

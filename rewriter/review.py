@@ -39,6 +39,9 @@ _NUMBER = re.compile(
     r"|(?P<letter>[kKmMbBtT]|mn|bn|mln|tn)(?![A-Za-z]))?"
 )
 _DIGIT = re.compile(r"\d")
+#: Where a figure can start: a currency sign or a digit (the pattern's first
+#: element is optional, so the regex engine cannot skip ahead to these itself).
+_FIGURE_START = re.compile(r"[$€£¥\d]")
 #: A letter or digit (`str.isalnum`): a word holds one.
 _ALNUM = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(\d$])")
@@ -74,14 +77,20 @@ class Figure:
 
 def figures(text: str) -> list[Figure]:
     """Every number in the text, with magnitude words folded in."""
-    if not _DIGIT.search(text):  # most prose has none; the full pattern is slow to scan
-        return []
     found = []
-    for match in _NUMBER.finditer(text):
+    # What `_NUMBER.finditer` finds, tried only where a figure can start: the
+    # full pattern is slow to try at every character of a long text.
+    start, number, pos = _FIGURE_START.search, _NUMBER.match, 0
+    while (candidate := start(text, pos)) is not None:
+        match = number(text, candidate.start())  # its look-behind still sees the text before
+        if match is None:
+            pos = candidate.start() + 1
+            continue
         numeral = match.group("num")
         unit = (match.group("word") or match.group("letter") or "").lower()
         value = float(numeral.replace(",", "")) * _MULTIPLIERS.get(unit, 1)
         found.append(Figure(match.group(0).strip(), value, numeral))
+        pos = match.end()
     return found
 
 
@@ -105,14 +114,7 @@ class Facts:
         self, *texts: str, instructions: str = "", headlines: tuple[str, ...] = (), published: str = "",
         allow: Allow | None = None, lang: str = "en",
     ) -> None:  # fmt: skip
-        found = [f for text in texts for f in figures(text)]
-        self.values = sorted({f.value for f in found})
         self.published = published_date(published) if published else None
-        date_numerals = {f.numeral for f in figures(_date_phrases(self.published))} if self.published else set()
-        #: The figures as the source spells them ("15", "1.5", "15,000,000"),
-        #: and those of the publication date: the only ones a grammar-driven
-        #: server is allowed to generate.
-        self.numerals = tuple(sorted({f.numeral for f in found} | date_numerals))
         self._texts = texts
         if allow is None:
             from rewriter.gate.allow import load_allow
@@ -148,6 +150,23 @@ class Facts:
             found = self._examined[sentence] = examine(sentence, self.source)
         return found
 
+    # The source's figures are found on first use: a Batch line for a server
+    # without a grammar needs none of them, only the review of an answer does.
+    @cached_property
+    def _figures(self) -> list[Figure]:
+        return [f for text in self._texts for f in figures(text)]
+
+    @cached_property
+    def values(self) -> list[float]:
+        return sorted({f.value for f in self._figures})
+
+    @cached_property
+    def numerals(self) -> tuple[str, ...]:
+        """The figures as the source spells them ("15", "1.5", "15,000,000"),
+        and those of the publication date: the only ones a grammar-driven
+        server is allowed to generate."""
+        return tuple(sorted({f.numeral for f in self._figures} | _date_numerals(self.published)))
+
     @cached_property
     def _source_dates(self) -> list[Date]:
         """The source's own dates, found only when an answer has a figure to check."""
@@ -172,6 +191,12 @@ class Facts:
         named = [Figure(d.text, float(d.year or d.day or 0)) for d in invented]
         found = named + [f for f in figures(rest) if not self.supports(f)]
         return sorted(found, key=lambda f: text.find(f.text)) if named else found
+
+
+@lru_cache(maxsize=256)
+def _date_numerals(published: dt.date | None) -> frozenset[str]:
+    """The figures of the publication date as written (a feed's items share a few dates)."""
+    return frozenset(f.numeral for f in figures(_date_phrases(published))) if published else frozenset()
 
 
 def _date_phrases(published: dt.date) -> str:

@@ -185,7 +185,7 @@ async def _answer_item(
     last_output: str | None = None
     for attempt in range(1, attempts + 1):
         try:
-            completion = await client.complete(messages, parse_answer, where=item.label, numerals=facts.numerals)
+            completion = await client.complete(messages, parse_answer, where=item.label, numerals=lambda: facts.numerals)
         except CacheMiss:
             # Replay of a re-ask: answers cut off or invalid are never recorded
             # (spec §6), so a recorded run's chain of re-asks ends at its first

@@ -317,3 +317,57 @@ def test_a_reader_that_gives_up_fails_its_source_and_the_next_source_is_still_re
     assert got[0] == "first item" and got[2] == "second item"
     assert got[1].where == "first"
     assert str(got[1].error) == "first: reading stopped: unexpected RecursionError: maximum recursion depth exceeded (please report it)"
+
+
+def test_a_long_run_keeps_few_report_entries_in_memory_and_writes_the_same_report(tmp_path, monkeypatch):
+    """Past REPORT_ENTRIES_IN_MEMORY entries wait in an anonymous file in the output folder; the
+    JSON report streamed back from it is byte for byte the one written from memory, in order."""
+    from rewriter import policy
+    from rewriter.batch.report import BatchReport, ItemReport, ReviewWarning, Tokens, new_report, write_report
+
+    monkeypatch.setattr(policy, "REPORT_ENTRIES_IN_MEMORY", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    report = new_report([str(tmp_path / "feed.jsonl")], out)
+    report.spill_to(out)
+    statuses = ["rewritten", "pending", "draft", "failed", "current", "skipped", "rewritten", "draft"]
+    for n, status in enumerate(statuses):
+        report.add(ItemReport(
+            id=f"src:{n}", source=f"feed.jsonl line {n + 1}", status=status, path=f"2025-11-14-ü-{n}.md",
+            tokens=Tokens(input=n, output=2 * n), latency=n / 7, error="a \"quoted\" reason\nover lines" if n % 2 else None,
+            warnings=[ReviewWarning(message="names 'X'", field="overview", words=["X", "€5"])] if status == "draft" else [],
+        ))  # fmt: skip
+    assert report.done == len(statuses) and len(report.items) < 3
+    assert [e.id for e in report.entries()] == [f"src:{n}" for n in range(len(statuses))]
+    assert not [p for p in out.iterdir()]  # the spill file has no name
+
+    write_report(report, tmp_path / "spilled.json")
+    whole = BatchReport.model_validate({**report.model_dump(exclude={"items"}), "items": [e.model_dump() for e in report.entries()]})
+    write_report(whole, tmp_path / "whole.json")
+    assert (tmp_path / "spilled.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
+    write_report(report, tmp_path / "page.html")
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert all(f"feed.jsonl line {n + 1}" in page for n in range(len(statuses)))
+
+
+def test_export_report_lists_every_item_when_entries_are_spilled(tmp_path, monkeypatch):
+    """The CLI in this process, so a small REPORT_ENTRIES_IN_MEMORY applies: every item is in the report."""
+    from typer.testing import CliRunner
+
+    from rewriter import policy
+    from rewriter.cli import app
+
+    monkeypatch.setattr(policy, "REPORT_ENTRIES_IN_MEMORY", 4)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # never contacted
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    feed = write_jsonl(tmp_path / "feed.jsonl", numbered(30))
+    out, report = tmp_path / "out", tmp_path / "run.json"
+    result = CliRunner().invoke(
+        app, ["batch", str(feed), "--out", str(out), "--export-requests", str(tmp_path / "req.jsonl"), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert sorted(e["id"] for e in data["items"]) == sorted(f"coindesk:{1000 + n}" for n in range(30))
+    assert {e["status"] for e in data["items"]} == {"pending"} and data["totals"]["pending"] == 30
+    assert len((tmp_path / "req.jsonl").read_text(encoding="utf-8").splitlines()) == 30
+    assert not [p for p in out.iterdir() if p.name.startswith(".rewriter-report")]

@@ -43,6 +43,69 @@ def test_normalisation_shortcuts_give_what_every_pass_gives(text):
     assert normalise_text(text) == _every_pass(text)
 
 
+#: Markup the fast path takes (plain tags, attributes quoted or bare, entities)
+#: and markup that must send it to the parser: odd attributes, raw-text and
+#: dropped elements, comments, stray and unclosed angle brackets.
+tag_names = st.sampled_from(["p", "P", "br", "a", "b", "em", "div", "li", "h2", "span", "img", "td", "figure",
+                             "script", "style", "svg", "head", "textarea", "title", "noscript", "x-y", "p2"])
+attributes = st.sampled_from(["", ' href="https://x.io/?a=1&amp;b=2"', " class='c'", " id=one", " data-x = \"v\"",
+                              " hidden", " src=a.jpg/", ' a="<b>"', ' t="1"x=2', "\u00a0b=1", " \vb=1", " /", ' b=">"'])
+tags = st.builds(
+    lambda close, name, attrs, end: f"<{close}{name}{attrs}{end}>",
+    st.sampled_from(["", "/"]), tag_names, attributes, st.sampled_from(["", "/", " /", " "]),
+)
+html_text = st.lists(
+    st.one_of(
+        tags, st.text(alphabet="ab &;#x\t\n\r\f\v\u00a0é<>", max_size=12),
+        st.sampled_from(["&amp;", "&amp", "&lt;p&gt;", "&#39;", "&#x27", "&nbsp;", "<!-- c -->", "<!x>", "<?p?>", "< p>", "</ p>", "</>"]),
+    ),
+    max_size=16,
+).map("".join)
+
+
+#: Only what the fast path takes, so most examples exercise it.
+plain_tags = st.builds(
+    lambda close, name, attrs, end: f"<{close}{name}{'' if close else attrs}{'' if close else end}>",
+    st.sampled_from(["", "/"]), st.sampled_from(["p", "P", "br", "a", "b", "em", "div", "li", "h2", "span", "img", "td"]),
+    st.sampled_from(["", ' href="https://x.io/?a=1&amp;b=2"', " class='c'", " id=one", ' data-x = "v"', " hidden"]),
+    st.sampled_from(["", "/", " /", " "]),
+)
+plain_html = st.lists(
+    st.one_of(plain_tags, st.text(alphabet="ab &;#x\t\n\r\f\v\u00a0é>", max_size=12),
+              st.sampled_from(["&amp;", "&amp", "&lt;p&gt;", "&#39;", "&#x27", "&nbsp;"])),
+    max_size=16,
+).map("".join)
+
+
+@given(st.one_of(html_text, plain_html))
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+def test_html_fast_path_gives_what_the_parser_gives(fragment):
+    from rewriter.normalise import html_to_text, parsed_html_text
+
+    assert html_to_text(fragment) == parsed_html_text(fragment)
+
+
+@given(st.one_of(html_text, plain_html, plain_html.map(lambda h: h.replace("&amp;", "&amp;amp;").replace("é", "Ã©"))))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_normalising_html_gives_what_every_pass_gives(fragment):
+    assert normalise_text(fragment) == _every_pass(fragment)
+
+
+def test_html_fast_path_takes_real_feed_bodies():
+    """The fixtures' article bodies take the fast path, and it gives the parser's text."""
+    import json
+    from pathlib import Path
+
+    from rewriter.normalise import _plain_html_text, parsed_html_text
+
+    fixtures = Path(__file__).parent / "fixtures"
+    item = json.loads((fixtures / "coindesk-news-api-item.json").read_text(encoding="utf-8"))
+    body = (item.get("Data") or [item])[0]["BODY"] if isinstance(item, dict) else item[0]["BODY"]
+    paragraphs = _plain_html_text(body)
+    assert paragraphs is not None and paragraphs
+    assert "\n\n".join(paragraphs) == parsed_html_text(body)
+
+
 words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 line = words.map(lambda s: " ".join(s.split())).filter(bool)
 
@@ -155,3 +218,59 @@ def test_direct_yaml_writer_leaves_shared_lists_to_pyyaml():
     data = {"tags": tags, "also": tags}
     assert dump_yaml(data) == reference_yaml(data)
     assert "&id001" in dump_yaml(data)
+
+
+figure_text = st.lists(
+    st.one_of(
+        st.sampled_from(["$", "€ ", "£", "¥", "1", "15", ",000", ".5", "2023", "%", " percent", " million", "bn", "k", "M",
+                         "Web", "Q", "_", ".", ",", " ", "\n", "٣", "x", "-"]),
+        st.text(alphabet="0123456789$€,. abkmMB%", max_size=6),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(figure_text)
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+def test_figures_finds_what_the_full_pattern_finds(text):
+    """`figures` tries the pattern only where a figure can start; it must find what a full scan finds."""
+    from rewriter.review import _NUMBER, figures
+
+    expected = [(m.group(0).strip(), m.group("num")) for m in _NUMBER.finditer(text)]
+    assert [(f.text, f.numeral) for f in figures(text)] == expected
+
+
+any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["system", "user", "assistant"]), any_text), min_size=1, max_size=4),
+    st.sampled_from(["json_schema", "json_object_schema", "json_object"]),
+    st.booleans(),
+    st.lists(st.text(alphabet="0123456789.,", min_size=1, max_size=6), max_size=4),
+    any_text,
+)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_request_json_from_parts_is_the_json_of_the_whole(tmp_path, messages, fmt, grammar, numerals, server):
+    """The cache key and the Batch line's body, put together from their parts' JSON, are exactly
+    `request_key` of the whole request and `json.dumps` of the body (the key must never change)."""
+    import json
+
+    from rewriter.batch.lines import RequestWriter
+    from rewriter.cache import ResponseCache
+    from rewriter.model import Endpoint, ModelClient
+
+    client = ModelClient(Endpoint(model="m-" + server[:5], server_id=server, grammar=grammar), ResponseCache(tmp_path / "c"))
+    chat = [{"role": role, "content": content} for role, content in messages]
+    for _ in range(2):  # the second time the response format's JSON is remembered
+        body, key, text = client.encoded(chat, fmt, lambda: numerals)
+        assert body == client.body(chat, fmt, numerals)
+        assert key == client.key(body)
+        assert text == json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    lines = tmp_path / f"lines-{abs(hash(key))}.jsonl"
+    writer = RequestWriter(lambda n: lines, max_lines=10, max_bytes=10**6)
+    writer.add(body, key, text)
+    writer.close()
+    expected = json.dumps({"custom_id": key, "method": "POST", "url": "/v1/chat/completions", "body": body},
+                          ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+    assert lines.read_text(encoding="utf-8") == expected + "\n"

@@ -88,7 +88,7 @@ class DeferredClient(ModelClient):
         self,
         online: ModelClient,
         outcomes: Outcomes,
-        record: Callable[[dict[str, Any], str], None],
+        record: Callable[[dict[str, Any], str, str | None], None],
         *,
         in_flight: set[str] | frozenset[str] = frozenset(),
         attempts: int,
@@ -102,18 +102,21 @@ class DeferredClient(ModelClient):
         # so only its answers are looked up: one key and one lookup an ask, as online
         # once a mode has worked.
         self._confirmed = True
-        self._last: tuple[dict[str, Any], str] | None = None
+        self._last: tuple[dict[str, Any], str, str | None] | None = None
 
-    def key(self, body: dict[str, Any]) -> str:
-        """The cache key, remembered for `_send`, which gets the same body next."""
+    def encoded(self, messages: list[dict[str, str]], fmt: str, numerals: Any = ()) -> tuple[dict[str, Any], str, str]:
+        """The body, key and JSON, remembered for `_send`, which gets the same body next."""
+        body, key, text = super().encoded(messages, fmt, numerals)
+        self._last = (body, key, text)
+        return body, key, text
+
+    def _known(self, body: dict[str, Any]) -> tuple[str, str | None]:
         if self._last is not None and self._last[0] is body:
-            return self._last[1]
-        key = super().key(body)
-        self._last = (body, key)
-        return key
+            return self._last[1], self._last[2]
+        return self.key(body), None
 
     async def _send(self, body: dict[str, Any], where: str) -> tuple[str, dict[str, int], float]:
-        key = self.key(body)
+        key, text = self._known(body)
         if key in self.in_flight:
             raise AnswerPending(key)
         outcome = self.outcomes.last.get(key)
@@ -129,7 +132,7 @@ class DeferredClient(ModelClient):
                 raise ModelError(outcome["failed"], where=where)
             if tries >= self.attempts:
                 raise ModelError(f"the batch line failed {tries} time(s): {outcome['failed']}", where=where)
-        self.record(body, key)
+        self.record(body, key, text)
         raise AnswerPending(key)
 
     async def aclose(self) -> None:

@@ -55,7 +55,8 @@ async def run_export(run: Any, sources: list[str | Path], options: BatchOptions,
         atomic_write(ids_path(file), "")
     _write_header(file, fmt, run, folder)
     _remember(run.cache, ids_path(file))
-    report.items, report.totals, report.wallTime = rendered.items, rendered.totals, rendered.wallTime
+    report.take_entries(rendered)
+    report.wallTime = rendered.wallTime
     report.batch = BatchRun(via="export", rounds=[BatchRound(round=1, lines=lines)])
     if options.report is not None:
         write_report(report, options.report)

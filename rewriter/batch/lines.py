@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+from json.encoder import encode_basestring as _STRING  # type: ignore[attr-defined]
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from rewriter.batch.plan import fingerprint
 
 URL = "/v1/chat/completions"
 
@@ -52,20 +55,25 @@ class RequestWriter:
         self.name = name
         self.max_lines = max_lines
         self.max_bytes = max_bytes
-        self.keys: set[str] = set()
+        #: Fingerprints of the keys written (see `plan.fingerprint`).
+        self.keys: set[bytes] = set()
         self.files: list[RequestFile] = []
         self._out: IO[bytes] | None = None
         self._ids: IO[str] | None = None
         self._lines = 0
         self._bytes = 0
 
-    def add(self, body: dict[str, Any], key: str) -> None:
-        if key in self.keys:
+    def add(self, body: dict[str, Any], key: str, body_json: str | None = None) -> None:
+        """Write `body` under `key` unless already written; `body_json` is its JSON when at hand
+        (`ModelClient.encoded`), so the body is not encoded twice."""
+        written = fingerprint(key)
+        if written in self.keys:
             return
-        self.keys.add(key)
-        line = json.dumps(
-            {"custom_id": key, "method": "POST", "url": URL, "body": body}, ensure_ascii=False, separators=(",", ":")
-        ).encode("utf-8") + b"\n"
+        self.keys.add(written)
+        if body_json is None:
+            body_json = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        # json.dumps({"custom_id", "method", "url", "body"}), with the body's JSON put in
+        line = f'{{"custom_id":{_STRING(key)},"method":"POST","url":{_STRING(URL)},"body":{body_json}}}\n'.encode("utf-8")
         if self._out is None or self._lines >= self.max_lines or self._bytes + len(line) > self.max_bytes:
             self._roll()
         assert self._out is not None and self._ids is not None

@@ -101,6 +101,7 @@ async def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
     report = report or new_report(sources, out)
+    report.spill_to(out)
     progress = progress or make_progress()
     index = ArticleIndex(out, options.template)
     job = BatchJob(run, options, report, progress, index, out)

@@ -9,6 +9,7 @@ Whoever executes the plan (online requests, or a Batch API) turns each
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,17 @@ def _guarded(source: str | Path, on_count: Callable[[int], None]) -> Iterator[An
         yield ItemFailure(str(source), InputError(f"reading stopped: {reason}", where=str(source)))
 
 
+def fingerprint(*parts: str) -> bytes:
+    """16 bytes standing for `parts` in the run's sets of items, names and keys.
+
+    A long run remembers every item it has seen, every name it has claimed
+    and every line it has written, to tell a repeat: as 16-byte digests that
+    is about a third of the memory of the texts themselves, and two different
+    texts sharing a digest (2^-128) never happens in practice.
+    """
+    return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 def _candidates(rel: str, item: FeedItem) -> Iterator[str]:
     """The article's name, then (only if that is taken) its name with the item's own suffix."""
     yield rel
@@ -83,8 +95,9 @@ class Planner:
     progress: Any
     index: ArticleIndex
     out: Path
-    seen: dict[tuple[str, str], str] = field(default_factory=dict)
-    claimed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Items seen (their identity's fingerprint) → where first; names claimed → by whom.
+    seen: dict[bytes, str] = field(default_factory=dict)
+    claimed: dict[bytes, bytes] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -94,25 +107,31 @@ class Planner:
         self.report.add(entry)
         self.progress.update(self.report, entry)
 
-    def duplicate(self, identity: tuple[str, str], where: str) -> ItemReport | None:
-        first = self.seen.get(identity)
+    def duplicate(self, identity: tuple[str, str], where: str, key: bytes | None = None) -> ItemReport | None:
+        """A report if the item was seen before in this run; `key` is `fingerprint(*identity)` when at hand."""
+        key = key or fingerprint(*identity)
+        first = self.seen.get(key)
         if first is not None:
             return ItemReport(id=":".join(identity), source=where, status="skipped", error=f"same item as {first}, rewritten once")
-        self.seen[identity] = where
+        self.seen[key] = where
         return None
 
-    def target(self, item: FeedItem) -> tuple[str, Path, ArticleState | None]:
-        """The article's name, path and current state; a name taken by another item gets a suffix."""
+    def target(self, item: FeedItem, me: bytes | None = None) -> tuple[str, Path, ArticleState | None]:
+        """The article's name, path and current state; a name taken by another item gets a suffix.
+        `me` is the item's `fingerprint(*identity)` when at hand (one object for both sets)."""
         rel = article_name(item, self.options.template, self.run.prompt.article_lang(item.lang))
+        identity = item.identity
+        me = me or fingerprint(*identity)
         for candidate in _candidates(rel, item):
-            owner = self.claimed.get(candidate)
-            if owner is not None and owner != item.identity:
+            name = fingerprint(candidate)
+            owner = self.claimed.get(name)
+            if owner is not None and owner != me:
                 continue
             path = inside(self.out, candidate)
-            state = article_state(path, item.source_hash, self.version) if path.exists() else None
-            if state is not None and state.identity not in (None, item.identity):
+            state = article_state(path, item.source_hash, self.version)  # None when there is no file
+            if state is not None and state.identity not in (None, identity):
                 continue
-            self.claimed[candidate] = item.identity
+            self.claimed[name] = me
             return candidate, path, state
         raise InputError(f"no free file name for {rel!r}", where=item.label)
 
@@ -127,7 +146,7 @@ class Planner:
             entry = self.index.lookup(pending.digest, self.out, self.version)
             if entry is not None:
                 identity = (entry["id"][0], entry["id"][1])
-                self.claimed.setdefault(entry["path"], identity)
+                self.claimed.setdefault(fingerprint(entry["path"]), fingerprint(*identity))
                 blocked = entry.get("blocked", False)
                 return self.duplicate(identity, pending.where) or self._current(
                     identity, pending.where, entry["path"], blocked, _built(pending) if blocked else None
@@ -139,10 +158,11 @@ class Planner:
         if isinstance(built, ItemSkipped):
             return ItemReport(id=built.where, source=built.where, status="skipped", error=built.reason)
         item: FeedItem = built
-        dup = self.duplicate(item.identity, pending.where)
+        me = fingerprint(*item.identity)
+        dup = self.duplicate(item.identity, pending.where, me)
         if dup is not None:
             return dup
-        rel, path, state = self.target(item)
+        rel, path, state = self.target(item, me)
         if state is not None and state.current and not self.options.force:
             self.index.record(pending.digest, self.out, rel, item.identity, self.version, state.blocked)
             return self._current(item.identity, pending.where, rel, state.blocked, item)

@@ -42,7 +42,7 @@ class LineProgress:
 
 def progress_text(report: BatchReport, total: int | None, elapsed: float) -> str:
     t = report.totals
-    done = len(report.items)
+    done = report.done
     text = f"{done}" + (f"/{total}" if total else "") + f" done, {t.failed} failed, {t.draft} drafts"
     text += f", {t.skipped + t.current} skipped, tokens {t.tokens.input}/{t.tokens.output}"
     if total and done:
@@ -84,7 +84,7 @@ class RichProgress:
             f"[red]{t.failed} failed[/red] · [yellow]{t.draft} drafts[/yellow] · {t.skipped + t.current} skipped · "
             f"tokens {t.tokens.input}/{t.tokens.output}"
         )
-        self.bar.update(self.task, completed=len(report.items), stats=stats)
+        self.bar.update(self.task, completed=report.done, stats=stats)
 
     def close(self) -> None:
         self.bar.stop()

@@ -6,12 +6,14 @@ so its models are the contract; add fields, do not rename them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from rewriter.items import now_iso
+from rewriter import policy
 from rewriter.output import atomic_write
 
 #: `pending`: waiting for an answer from a Batch API or an exported batch file.
@@ -95,7 +97,14 @@ class BatchRun(BaseModel):
 
 
 class BatchReport(BaseModel):
-    """The `--report` file: totals, then one entry per item."""
+    """The `--report` file: totals, then one entry per item.
+
+    A long run does not hold an entry per item in memory: past
+    `policy.REPORT_ENTRIES_IN_MEMORY` entries, `add` appends them to a
+    temporary JSON Lines file in the output folder (`spill_to`), and
+    `entries()` and `write_report` read them back in order. `items` then
+    holds only the entries added since the last spill.
+    """
 
     sources: list[str]
     out: str
@@ -109,13 +118,62 @@ class BatchReport(BaseModel):
     totals: Totals = Field(default_factory=Totals)
     items: list[ItemReport] = Field(default_factory=list)
     batch: BatchRun | None = None
+    #: Where spilled entries go (a folder), and the open file holding them.
+    _spill_dir: Path | None = PrivateAttr(default=None)
+    _spilled: IO[str] | None = PrivateAttr(default=None)
+    _spilled_count: int = PrivateAttr(default=0)
 
     @property
     def ok(self) -> bool:
         return not (self.totals.failed or self.totals.draft or self.interrupted)
 
+    @property
+    def done(self) -> int:
+        """How many entries the report has, in memory or spilled."""
+        return self._spilled_count + len(self.items)
+
+    def spill_to(self, folder: Path) -> None:
+        """Keep entries beyond the first few thousand in a temporary file in `folder`."""
+        self._spill_dir = folder
+
+    def entries(self) -> Iterator[ItemReport]:
+        """Every entry, in the order added."""
+        spilled = self._spilled
+        if spilled is not None:
+            spilled.seek(0)
+            try:
+                for line in spilled:
+                    yield ItemReport.model_validate_json(line)
+            finally:
+                spilled.seek(0, 2)  # further entries are appended
+        yield from self.items
+
+    def take_entries(self, other: BatchReport) -> None:
+        """Make `other`'s entries and totals this report's (no copy of the entries)."""
+        self.close()
+        self.items, self.totals = other.items, other.totals
+        self._spilled, self._spilled_count = other._spilled, other._spilled_count
+        other._spilled, other._spilled_count, other.items = None, 0, []
+
+    def close(self) -> None:
+        """Drop the spilled entries' file (they are gone with it)."""
+        if self._spilled is not None:
+            self._spilled.close()
+            self._spilled, self._spilled_count = None, 0
+
+    def _spill(self) -> None:
+        if self._spilled is None:
+            import tempfile
+
+            self._spilled = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self._spill_dir, prefix=".rewriter-report-")
+        self._spilled.write("".join(e.model_dump_json() + "\n" for e in self.items))
+        self._spilled_count += len(self.items)
+        self.items = []
+
     def add(self, entry: ItemReport) -> None:
         self.items.append(entry)
+        if self._spill_dir is not None and len(self.items) >= policy.REPORT_ENTRIES_IN_MEMORY:
+            self._spill()
         t = self.totals
         if entry.status == "rewritten":
             if entry.cached:
@@ -211,7 +269,25 @@ def write_report(report: BatchReport, path: Path) -> None:
     """JSON, or the review page when the name ends in .html/.htm."""
     from rewriter.report_html import is_html, render_report
 
-    atomic_write(path, render_report(report) if is_html(path) else report.model_dump_json(indent=2) + "\n")
+    if is_html(path):
+        atomic_write(path, render_report(report))
+    elif report._spilled is None:
+        atomic_write(path, report.model_dump_json(indent=2) + "\n")
+    else:
+        atomic_write(path, report_json(report))
+
+
+def report_json(report: BatchReport) -> Iterator[str]:
+    """`report.model_dump_json(indent=2)` and a newline, in parts, reading spilled entries one at a time."""
+    head = report.model_copy(update={"items": []}).model_dump_json(indent=2)
+    marker = '\n  "items": [],\n'
+    before, after = head.split(marker)
+    yield before + '\n  "items": ['
+    first = True
+    for entry in report.entries():
+        yield ("\n    " if first else ",\n    ") + entry.model_dump_json(indent=2).replace("\n", "\n    ")
+        first = False
+    yield ("\n  ],\n" if not first else "],\n") + after + "\n"
 
 
 def summary_table(report: BatchReport) -> Any:

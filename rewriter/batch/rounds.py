@@ -83,14 +83,15 @@ def merge_round(report: BatchReport, rendered: BatchReport, first: bool) -> None
     """Fold a round into the job's report: the first round as it is, later ones
     only where an item was pending (the others are "current" by then)."""
     if first:
-        items = rendered.items
-    else:
-        later = {e.id: e for e in rendered.items if e.status in _PROGRESSED}
-        items = [later.get(e.id, e) if e.status == "pending" else e for e in report.items]
+        report.take_entries(rendered)
+        return
+    later = {e.id: e for e in rendered.entries() if e.status in _PROGRESSED}
+    rendered.close()
     fresh = new_report(report.sources, Path(report.out))
-    for entry in items:
-        fresh.add(entry)
-    report.items, report.totals = fresh.items, fresh.totals
+    fresh.spill_to(Path(report.out))
+    for entry in report.entries():
+        fresh.add(later.get(entry.id, entry) if entry.status == "pending" else entry)
+    report.take_entries(fresh)
 
 
 @contextlib.contextmanager
