@@ -7,6 +7,7 @@ Exit status: 0 all good, 1 some item failed or was blocked, 2 usage error.
 
 from __future__ import annotations
 
+import enum
 import functools
 import gc
 import signal
@@ -20,6 +21,13 @@ from rewriter import policy
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
+
+
+class Via(str, enum.Enum):
+    """How `batch` sends its requests; typer lists and checks the choices."""
+
+    ONLINE = "online"
+    BATCH_API = "batch-api"
 
 app = typer.Typer(
     name="rewriter",
@@ -197,8 +205,8 @@ def batch(
     name: str = typer.Option("{date}-{slug}.md", "--name", help="File name template: {date} {year} {month} {day} {slug} {id} {source} {lang} {category}."),
     model: Optional[str] = ModelOpt,
     prompts: Optional[Path] = PromptsOpt,
-    via: str = typer.Option(
-        "online", "--via", metavar="online|batch-api", help="online: send each request from here. batch-api: through the provider's Batch API "
+    via: Via = typer.Option(
+        Via.ONLINE, "--via", help="online: send each request from here. batch-api: through the provider's Batch API "
         "(half price, results within 24 h; rerun the same command to resume).",
     ),
     export_requests: Optional[Path] = typer.Option(
@@ -237,13 +245,13 @@ def batch(
     except Exception as exc:
         err(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    if via not in ("online", "batch-api") or (export_requests is not None and via != "online"):
-        err("error: --via is 'online' or 'batch-api', and --export-requests goes without it")
+    if export_requests is not None and via is not Via.ONLINE:
+        err("error: --export-requests writes batch files instead of sending them, so it goes without --via batch-api")
         raise typer.Exit(EXIT_USAGE)
     options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
     settings = _settings(model=model)
-    if via == "batch-api" or export_requests is not None:
-        problem = batch_path_problem(settings, via)
+    if via is Via.BATCH_API or export_requests is not None:
+        problem = batch_path_problem(settings, via.value)
         if problem:
             err(f"error: {problem}")
             raise typer.Exit(EXIT_USAGE)
@@ -259,7 +267,7 @@ def batch(
                 "; answer them (vllm run-batch, Ray), 'rewriter cache import' the output, and rerun this command"
                 if lines else ""))  # fmt: skip
             return result
-        if via == "batch-api":
+        if via is Via.BATCH_API:
             from rewriter.batch.batch_api import ApiOptions, run_batch_api
 
             api = ApiOptions(poll=poll, wait=not no_wait, cancel=cancel, max_lines=file_lines, max_bytes=file_mb * 1024 * 1024)

@@ -19,7 +19,7 @@ from rewriter.output import atomic_write
 INDEX_NAME = ".rewriter-index.jsonl"
 
 
-def _front_matter(path: Path) -> dict[str, Any] | None:
+def front_matter(path: Path) -> dict[str, Any] | None:
     """The YAML front matter of an article (libyaml when available), or None."""
     import yaml
 
@@ -48,7 +48,7 @@ class ArticleState:
 
 def article_state(path: Path, source_hash: str, version: int) -> ArticleState | None:
     """Who the article at `path` is and whether it is current; None if there is none."""
-    meta = _front_matter(path)
+    meta = front_matter(path)
     if meta is None:
         return None
     source = meta.get("source") if isinstance(meta.get("source"), dict) else {}

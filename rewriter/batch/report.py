@@ -225,9 +225,9 @@ def failed_details(item: Any, exc: Exception) -> dict[str, Any]:
 
 def draft_details(path: Path, item: Any | None) -> dict[str, Any]:
     """A draft written by an earlier run: its title, body and warnings read back from the file."""
-    from rewriter.batch.index import _front_matter
+    from rewriter.batch.index import front_matter
 
-    meta = _front_matter(path) or {}
+    meta = front_matter(path) or {}
     ai = meta.get("ai") if isinstance(meta.get("ai"), dict) else {}
     listed = ai.get("warnings") if isinstance(ai.get("warnings"), list) else []
     try:
