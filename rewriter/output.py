@@ -1,8 +1,9 @@
 """Writing articles safely: atomic replace, and leave current articles alone.
 
-A write goes to a temporary file in the target folder, is flushed to disk,
-then renamed over the target, so a crash or Ctrl-C never leaves half an
-article. An article whose `ai.sourceHash` and `ai.version` already match is
+A write goes to a temporary file in the target folder (one with no name
+while it is written, where Linux allows it), is flushed to disk, then renamed
+over the target, so a crash or Ctrl-C never leaves half an article, and a
+SIGKILL at most a named temporary file in the instant before the rename. An article whose `ai.sourceHash` and `ai.version` already match is
 not touched at all, so reruns change nothing on disk.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -55,28 +57,71 @@ def _mode_for(path: Path) -> int:
     return mode & 0o7777
 
 
+#: Linux can open a file with no name in a folder (O_TMPFILE) and give it one
+#: once it is written, through /proc's link to the descriptor.
+_UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
+def _unnamed_file(folder: Path) -> int | None:
+    """A descriptor of a new file in `folder` that has no name yet, or None
+    where the system or file system cannot do that."""
+    if not _UNNAMED:
+        return None
+    try:
+        return os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except OSError:  # EOPNOTSUPP, EISDIR, EINVAL: a file system without it
+        return None
+
+
+def _name(fd: int, path: Path) -> str:
+    """Give the unnamed file `fd` a temporary name beside `path` (a link never
+    replaces an existing name, so a taken one is simply tried again)."""
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        while True:
+            name = f".{path.name}.{secrets.token_hex(6)}.tmp"
+            try:
+                # With a folder descriptor, os.link calls linkat(AT_SYMLINK_FOLLOW),
+                # which follows /proc's link to the open file (plain link() would not).
+                os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder, follow_symlinks=True)
+                return str(path.parent / name)
+            except FileExistsError:
+                continue
+    finally:
+        os.close(folder)
+
+
 @contextlib.contextmanager
 def _replacement(path: Path) -> Iterator[int]:
     """A new file beside `path` (its descriptor), renamed over `path` if the block succeeds.
 
     A link is followed: the file it names is replaced and the link kept. On
     any error, Ctrl-C included, the new file is removed and `path` is untouched.
+    Where it can, the new file has no name while it is written, so even a
+    SIGKILL leaves nothing behind; it is named only for the rename, a window
+    of two system calls instead of the whole write and fsync.
     """
     if path.is_symlink():
         path = path.resolve()
     mode = _mode_for(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd = _unnamed_file(path.parent)
+    tmp = None
+    if fd is None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         try:
             os.fchmod(fd, mode)
             yield fd
+            if tmp is None:
+                tmp = _name(fd, path)
         finally:
             os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
 
 

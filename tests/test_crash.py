@@ -94,3 +94,21 @@ def test_sigkill_mid_run_then_rerun_completes_exactly(tmp_path):
         assert uninterrupted.returncode == 0, uninterrupted.stderr
     assert sorted(p.name for p in out.glob("*.md")) == sorted(p.name for p in clean.glob("*.md"))
     assert len(list(clean.glob("*.md"))) == ITEMS
+
+
+def test_an_article_has_no_name_until_it_is_written_whole(tmp_path):
+    """What SIGKILL can leave: on Linux the file being written has no name
+    (O_TMPFILE), so a kill mid-write leaves nothing in the output folder."""
+    from rewriter.output import atomic_write
+
+    seen: list[list[str]] = []
+
+    def pieces():
+        yield "---\ntitle: half\n"
+        seen.append(sorted(os.listdir(tmp_path)))  # the write is half done here
+        yield "---\nbody\n"
+
+    atomic_write(tmp_path / "a.md", pieces())
+    assert seen == [[]]
+    assert os.listdir(tmp_path) == ["a.md"]
+    assert (tmp_path / "a.md").read_text(encoding="utf-8") == "---\ntitle: half\n---\nbody\n"
