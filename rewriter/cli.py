@@ -151,7 +151,9 @@ def rewrite(
             err(f"error: {result.message}")
         elif result.status == "draft":
             failed = True
-            err(f"draft: {result.target}: {result.message}")
+            from rewriter.notices import draft_line
+
+            err(draft_line(result.target, result.message))
         elif result.status == "current":
             err(f"current: {result.target}: {result.message}")
         elif result.status == "rewritten":

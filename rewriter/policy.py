@@ -87,6 +87,9 @@ ITEMS_PER_REQUEST = 2
 REPORT_ENTRIES_IN_MEMORY = 1000
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_LINE_INTERVAL_S = 5.0
+#: Longest list of reasons a draft's line on the terminal shows; the rest is
+#: in the article's `ai.warnings` and the report.
+DRAFT_LINE_CHARS = 600
 
 # --- the batch job through a Batch API (--via batch-api, --export-requests) ----
 #: Limits of one Batch input file (OpenAI's): `--file-lines` and `--file-mb`

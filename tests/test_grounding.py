@@ -354,6 +354,20 @@ def test_without_review_reasks_the_first_valid_answer_is_final(use_fake, tmp_pat
     assert any("'$20 million'" in w for w in meta["ai"]["warnings"])
 
 
+def test_a_long_list_of_reasons_is_cut_on_the_terminal_and_kept_in_the_article(use_fake, tmp_path: Path) -> None:
+    invented = "Officials said a $20 million transfer in 2023 funded 20 ships, 30 ports and 40 banks."
+    answer = {**GOOD_ANSWER, "what_happened": [invented] * 2, "impact": [invented + " Markets fell."] * 4}
+    use_fake.default = lambda request: Reply(json.dumps(answer))
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md"), env={"REWRITER_REVIEW_REASKS": "0"})
+    assert result.returncode == 1
+    line = next(line for line in result.stderr.splitlines() if line.startswith("draft: "))
+    assert line.endswith("(cut here; every warning is in the article's ai.warnings)")
+    assert len(line) < 800
+    meta, _ = _article(tmp_path / "out.md")
+    assert len("; ".join(meta["ai"]["warnings"])) > 1000  # the article keeps every reason
+    assert any("impact[3]" in w for w in meta["ai"]["warnings"])
+
+
 def test_review_reasks_default_by_provider(monkeypatch) -> None:
     from rewriter.settings import Settings
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from rewriter import policy
 from rewriter.batch.report import BatchReport, ItemReport
+from rewriter.notices import draft_line
 
 
 class LineProgress:
@@ -30,7 +31,7 @@ class LineProgress:
         if entry.status == "failed":
             self._line(f"failed: {entry.error}")
         elif entry.status == "draft":
-            self._line(f"draft: {entry.path}: {entry.error}")
+            self._line(draft_line(entry.path, entry.error or ""))
         now = time.monotonic()
         if now - self.last >= policy.PROGRESS_LINE_INTERVAL_S:
             self.last = now
@@ -78,8 +79,12 @@ class RichProgress:
     def update(self, report: BatchReport, entry: ItemReport) -> None:
         t = report.totals
         if entry.status in ("failed", "draft"):
-            label = "failed" if entry.status == "failed" else f"draft: {entry.path}:"
-            self.console.print(f"[red]{label}[/red] {entry.error}", markup=True, highlight=False)
+            from rich.text import Text
+
+            # The model's words are not rich markup: "[/b]" in an answer would raise.
+            line = f"failed {entry.error}" if entry.status == "failed" else draft_line(entry.path, entry.error or "")
+            label = line.split(" ", 1)[0].rstrip(":")
+            self.console.print(Text(label, style="red") + Text(line[len(label) :]), highlight=False)
         stats = (
             f"[red]{t.failed} failed[/red] · [yellow]{t.draft} drafts[/yellow] · {t.skipped + t.current} skipped · "
             f"tokens {t.tokens.input}/{t.tokens.output}"
