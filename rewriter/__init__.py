@@ -3,11 +3,11 @@
 Library entry points (the CLI is a thin layer over these)::
 
     import asyncio
-    from rewriter import Run, load_settings, read_draft, rewrite_item, render_article
+    from rewriter import Run, load_settings, read_draft, render_article
 
     run = Run.open(load_settings())
     item = read_draft(Path("drafts/doj.md"))
-    outcome = asyncio.run(rewrite_item(item, run.prompt, run.client))
+    outcome = asyncio.run(run.rewrite(item))  # rewrite_item with the run's attempts and re-ask policy
     print(render_article(outcome, run.prompt.impact_heading))
 
 Names are imported lazily so `import rewriter` stays cheap.

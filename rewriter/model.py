@@ -219,10 +219,14 @@ class ModelClient:
         body = self.body(messages, fmt, numerals)
         grammar = self.endpoint.grammar
         spelled = tuple(_spelled(numerals)) if fmt == "json_object_schema" or (fmt == "json_schema" and grammar) else None
-        signature = (fmt, grammar, spelled)
-        payload = self._payloads.get(signature)
+        # Only a format without the item's figures is the same for every item;
+        # one with them (a grammar) is encoded per item, or the map would grow
+        # by one ~8 KB schema an item.
+        payload = self._payloads.get((fmt, grammar)) if spelled is None else None
         if payload is None:  # from this fresh format object, never from one a caller could have changed
-            payload = self._payloads[signature] = payload_json(body["response_format"])
+            payload = payload_json(body["response_format"])
+            if spelled is None:
+                self._payloads[(fmt, grammar)] = payload
         canonical, ordered = encoded_body(self.endpoint.server_id, body, payload)
         return body, request_key_of(canonical), ordered
 

@@ -59,7 +59,7 @@ def _mode_for(path: Path) -> int:
 
 #: Linux can open a file with no name in a folder (O_TMPFILE) and give it one
 #: once it is written, through /proc's link to the descriptor.
-_UNNAMED = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+_UNNAMED = hasattr(os, "O_TMPFILE") and hasattr(os, "O_PATH") and os.path.isdir("/proc/self/fd")
 
 
 def _unnamed_file(folder: Path) -> int | None:
@@ -76,10 +76,11 @@ def _unnamed_file(folder: Path) -> int | None:
 def _name(fd: int, path: Path) -> str:
     """Give the unnamed file `fd` a temporary name beside `path` (a link never
     replaces an existing name, so a taken one is simply tried again)."""
-    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    # O_PATH: a folder one may write in but not list works as well.
+    folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
     try:
         while True:
-            name = f".{path.name}.{secrets.token_hex(6)}.tmp"
+            name = f".{path.name}.{secrets.token_hex(4)}.tmp"  # as long as mkstemp's, for names near NAME_MAX
             try:
                 # With a folder descriptor, os.link calls linkat(AT_SYMLINK_FOLLOW),
                 # which follows /proc's link to the open file (plain link() would not).

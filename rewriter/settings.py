@@ -73,10 +73,10 @@ class Settings(BaseSettings):
     price_out: float | None = Field(default=None, ge=0)
     batch_discount: float = Field(default=policy.BATCH_DISCOUNT, ge=0, le=1)
 
-    @field_validator("price_in", "price_out", mode="before")
+    @field_validator("price_in", "price_out", "review_reasks", mode="before")
     @classmethod
-    def _unset_price(cls, value: object) -> object:
-        """`REWRITER_PRICE_IN=` (as copied from .env.example) means: use the table."""
+    def _empty_is_unset(cls, value: object) -> object:
+        """`REWRITER_PRICE_IN=` (as copied from .env.example) means: use the default."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("openai_base_url")

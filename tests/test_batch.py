@@ -371,3 +371,27 @@ def test_export_report_lists_every_item_when_entries_are_spilled(tmp_path, monke
     assert {e["status"] for e in data["items"]} == {"pending"} and data["totals"]["pending"] == 30
     assert len((tmp_path / "req.jsonl").read_text(encoding="utf-8").splitlines()) == 30
     assert not [p for p in out.iterdir() if p.name.startswith(".rewriter-report")]
+
+
+def test_a_feed_named_in_another_encoding_is_reported_and_spilled(tmp_path, monkeypatch):
+    """A file name that is not UTF-8 (b'caf\\xe9') reaches the report with U+FFFD for the byte:
+    spilling entries past the limit and writing --report both work, and the file is still named."""
+    from typer.testing import CliRunner
+
+    from rewriter import policy
+    from rewriter.cli import app
+
+    monkeypatch.setattr(policy, "REPORT_ENTRIES_IN_MEMORY", 4)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # never contacted
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    feed = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.jsonl"))
+    write_jsonl(feed, numbered(10))
+    out, report = tmp_path / "out", tmp_path / "run.json"
+    result = CliRunner().invoke(
+        app, ["batch", str(feed), "--out", str(out), "--export-requests", str(tmp_path / "req.jsonl"), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert len(data["items"]) == 10
+    assert all("caf\ufffd.jsonl line " in e["source"] for e in data["items"])
+    assert len((tmp_path / "req.jsonl").read_text(encoding="utf-8").splitlines()) == 10

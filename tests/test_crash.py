@@ -112,3 +112,13 @@ def test_an_article_has_no_name_until_it_is_written_whole(tmp_path):
     assert seen == [[]]
     assert os.listdir(tmp_path) == ["a.md"]
     assert (tmp_path / "a.md").read_text(encoding="utf-8") == "---\ntitle: half\n---\nbody\n"
+
+
+def test_the_longest_file_names_can_still_be_written(tmp_path):
+    """The temporary name beside a 241-byte name stays within the 255 bytes a name may have."""
+    from rewriter.output import atomic_write
+
+    target = tmp_path / ("x" * 238 + ".md")
+    atomic_write(target, "text\n")
+    assert target.read_text(encoding="utf-8") == "text\n"
+    assert os.listdir(tmp_path) == [target.name]

@@ -376,6 +376,8 @@ def test_review_reasks_default_by_provider(monkeypatch) -> None:
     assert Settings(_env_file=None).resolved_review_reasks() is False  # the embedded model
     assert Settings(_env_file=None, provider="openai").resolved_review_reasks() is True
     assert Settings(_env_file=None, review_reasks=True).resolved_review_reasks() is True
+    monkeypatch.setenv("REWRITER_REVIEW_REASKS", "")  # as .env.example shows it, uncommented
+    assert Settings(_env_file=None, provider="openai").resolved_review_reasks() is True
 
 
 # --- real SmolLM2 answers, recorded from llama.cpp, served again ---------------

@@ -6,11 +6,12 @@ so its models are the contract; add fields, do not rename them.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from rewriter.items import now_iso
 from rewriter import policy
@@ -37,6 +38,20 @@ class ReviewWarning(BaseModel):
     words: list[str] = Field(default_factory=list)
 
 
+def _utf8(text: str | None) -> str | None:
+    """`text` with the undecodable bytes of a file name (surrogate escapes) as U+FFFD.
+
+    A report is UTF-8 JSON, and the file a feed came from may be named in
+    another encoding; the rest of the name still says which file it was.
+    """
+    if text is None or text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 class ItemReport(BaseModel):
     """What happened to one item. `status` draft = written, but blocked from publishing.
 
@@ -61,6 +76,12 @@ class ItemReport(BaseModel):
     warnings: list[ReviewWarning] = Field(default_factory=list)
     #: Sentences removed from the answer before it was published (`ai.dropped`).
     dropped: list[str] = Field(default_factory=list)
+
+    @field_validator("id", "source", "path", "error", "title")
+    @classmethod
+    def _valid_utf8(cls, value: str | None) -> str | None:
+        """These name the item and its file, which may carry undecodable bytes."""
+        return _utf8(value)
 
 
 class Totals(BaseModel):
@@ -119,6 +140,16 @@ class BatchReport(BaseModel):
     items: list[ItemReport] = Field(default_factory=list)
     batch: BatchRun | None = None
     #: Where spilled entries go (a folder), and the open file holding them.
+    @field_validator("out")
+    @classmethod
+    def _out_utf8(cls, value: str) -> str:
+        return _utf8(value) or ""
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_utf8(cls, value: list[str]) -> list[str]:
+        return [_utf8(source) or "" for source in value]
+
     _spill_dir: Path | None = PrivateAttr(default=None)
     _spilled: IO[str] | None = PrivateAttr(default=None)
     _spilled_count: int = PrivateAttr(default=0)
@@ -162,11 +193,25 @@ class BatchReport(BaseModel):
             self._spilled, self._spilled_count = None, 0
 
     def _spill(self) -> None:
-        if self._spilled is None:
-            import tempfile
+        """Move the entries in memory to the file; if `--out` has no room left (or
+        is gone), keep them in memory instead: the report is never lost."""
+        import tempfile
 
-            self._spilled = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self._spill_dir, prefix=".rewriter-report-")
-        self._spilled.write("".join(e.model_dump_json() + "\n" for e in self.items))
+        lines = "".join(e.model_dump_json() + "\n" for e in self.items)
+        start = None
+        try:
+            if self._spilled is None:
+                self._spilled = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self._spill_dir, prefix=".rewriter-report-")
+            start = self._spilled.tell()
+            self._spilled.write(lines)
+            self._spilled.flush()
+        except OSError:
+            self._spill_dir = None  # no more attempts: the rest stays in memory
+            if self._spilled is not None and start is not None:
+                with contextlib.suppress(OSError):
+                    self._spilled.seek(start)
+                    self._spilled.truncate()
+            return
         self._spilled_count += len(self.items)
         self.items = []
 
