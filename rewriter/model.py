@@ -42,6 +42,11 @@ def _spelled(numerals: Numerals) -> Sequence[str]:
     return numerals() if callable(numerals) else numerals
 
 
+def uses_numerals(name: str, grammar: bool) -> bool:
+    """Whether mode `name` carries the source's figures: only as the grammar-level schema."""
+    return name == "json_object_schema" or (name == "json_schema" and grammar)
+
+
 def format_payload(name: str, numerals: Numerals = (), *, grammar: bool = False) -> dict[str, Any]:
     """The `response_format` of one structured-output mode.
 
@@ -51,12 +56,12 @@ def format_payload(name: str, numerals: Numerals = (), *, grammar: bool = False)
     figures. OpenAI's strict mode refuses keywords it does not support, so
     its `json_schema` carries the portable one.
     """
+    if name not in ("json_schema", "json_object_schema"):
+        return {"type": "json_object"}
+    schema = response_schema(_spelled(numerals) if uses_numerals(name, grammar) else None)
     if name == "json_schema":
-        schema = response_schema(_spelled(numerals) if grammar else None)
         return {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
-    if name == "json_object_schema":
-        return {"type": "json_object", "schema": response_schema(_spelled(numerals))}
-    return {"type": "json_object"}
+    return {"type": "json_object", "schema": schema}
 
 
 @dataclass
@@ -179,8 +184,8 @@ class ModelClient:
         self._format: str | None = None
         #: True once the server accepted `_format` in this run.
         self._confirmed = False
-        #: The JSON of each response format used, by mode, grammar and numerals (see `encoded`).
-        self._payloads: dict[tuple[Any, ...], tuple[str, str]] = {}
+        #: The JSON of each response format that is the same for every item, by mode (see `encoded`).
+        self._payloads: dict[str, tuple[str, str]] = {}
 
     def limit_requests(self, count: int) -> None:
         """Send at most `count` requests at once (the batch job's `--concurrency`)."""
@@ -217,16 +222,15 @@ class ModelClient:
         mode. The key is exactly `key(body)` (tests/test_properties.py).
         """
         body = self.body(messages, fmt, numerals)
-        grammar = self.endpoint.grammar
-        spelled = tuple(_spelled(numerals)) if fmt == "json_object_schema" or (fmt == "json_schema" and grammar) else None
         # Only a format without the item's figures is the same for every item;
         # one with them (a grammar) is encoded per item, or the map would grow
         # by one ~8 KB schema an item.
-        payload = self._payloads.get((fmt, grammar)) if spelled is None else None
+        shared = not uses_numerals(fmt, self.endpoint.grammar)
+        payload = self._payloads.get(fmt) if shared else None
         if payload is None:  # from this fresh format object, never from one a caller could have changed
             payload = payload_json(body["response_format"])
-            if spelled is None:
-                self._payloads[(fmt, grammar)] = payload
+            if shared:
+                self._payloads[fmt] = payload
         canonical, ordered = encoded_body(self.endpoint.server_id, body, payload)
         return body, request_key_of(canonical), ordered
 

@@ -3,8 +3,9 @@
 A write goes to a temporary file in the target folder (one with no name
 while it is written, where Linux allows it), is flushed to disk, then renamed
 over the target, so a crash or Ctrl-C never leaves half an article, and a
-SIGKILL at most a named temporary file in the instant before the rename. An article whose `ai.sourceHash` and `ai.version` already match is
-not touched at all, so reruns change nothing on disk.
+SIGKILL at most a named temporary file in the instant before the rename. An
+article whose `ai.sourceHash` and `ai.version` already match is not touched
+at all, so reruns change nothing on disk.
 """
 
 from __future__ import annotations

@@ -82,9 +82,11 @@ class RichProgress:
             from rich.text import Text
 
             # The model's words are not rich markup: "[/b]" in an answer would raise.
-            line = f"failed {entry.error}" if entry.status == "failed" else draft_line(entry.path, entry.error or "")
-            label = line.split(" ", 1)[0].rstrip(":")
-            self.console.print(Text(label, style="red") + Text(line[len(label) :]), highlight=False)
+            if entry.status == "failed":
+                label, rest = "failed", f" {entry.error}"
+            else:
+                label, rest = "draft", draft_line(entry.path, entry.error or "").removeprefix("draft")
+            self.console.print(Text(label, style="red") + Text(rest), highlight=False)
         stats = (
             f"[red]{t.failed} failed[/red] · [yellow]{t.draft} drafts[/yellow] · {t.skipped + t.current} skipped · "
             f"tokens {t.tokens.input}/{t.tokens.output}"

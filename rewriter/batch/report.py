@@ -140,6 +140,10 @@ class BatchReport(BaseModel):
     items: list[ItemReport] = Field(default_factory=list)
     batch: BatchRun | None = None
     #: Where spilled entries go (a folder), and the open file holding them.
+    _spill_dir: Path | None = PrivateAttr(default=None)
+    _spilled: IO[str] | None = PrivateAttr(default=None)
+    _spilled_count: int = PrivateAttr(default=0)
+
     @field_validator("out")
     @classmethod
     def _out_utf8(cls, value: str) -> str:
@@ -148,11 +152,8 @@ class BatchReport(BaseModel):
     @field_validator("sources")
     @classmethod
     def _sources_utf8(cls, value: list[str]) -> list[str]:
+        """The files a run read, which may be named in another encoding (see `_utf8`)."""
         return [_utf8(source) or "" for source in value]
-
-    _spill_dir: Path | None = PrivateAttr(default=None)
-    _spilled: IO[str] | None = PrivateAttr(default=None)
-    _spilled_count: int = PrivateAttr(default=0)
 
     @property
     def ok(self) -> bool:
