@@ -319,8 +319,8 @@ def report_page(
     its warnings listed and the text at fault marked. It runs no script and
     loads nothing remote. Example: rewriter report run.json -o run.html
     """
-    from rewriter.batch import write_report
-    from rewriter.report_html import is_html, load_report
+    from rewriter.batch.report import load_report, write_report
+    from rewriter.report_html import is_html
 
     _require_existing([report])
     target = output or report.with_suffix(".html")
