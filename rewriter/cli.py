@@ -429,7 +429,7 @@ def run_check(argv: list[str]) -> int:
             "A stale article (RW005) is a warning: it passes unless --strict."
         ),
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="articles, or folders to search for *.md")
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="articles, or folders to search for *.md")
     parser.add_argument("--include-drafts", action="store_true", help="check articles with 'draft: true' too")
     parser.add_argument(
         "--strict", action="store_true",
@@ -437,7 +437,14 @@ def run_check(argv: list[str]) -> int:
     )  # fmt: skip
     parser.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json, for CI")
     parser.add_argument("--prompts", type=Path, help="prompt folder whose profile gives the version and headings")
+    parser.add_argument(
+        "--list-rules", action="store_true", help="print every rule: code, severity, what it blocks, the function that finds it",
+    )  # fmt: skip
     args = parser.parse_args(argv)  # a usage error exits with status 2
+    if args.list_rules:
+        return _list_rules(args.format)
+    if not args.paths:
+        parser.error("the following arguments are required: PATH")
     try:
         report = check_paths(args.paths, args.prompts, include_drafts=args.include_drafts, strict=args.strict)
     except FileNotFoundError as exc:
@@ -453,6 +460,19 @@ def run_check(argv: list[str]) -> int:
     else:
         typer.echo("\n".join(report.lines()))
     return EXIT_FAILED if report.blocked else EXIT_OK
+
+
+def _list_rules(format: str) -> int:
+    from rewriter.check.rules import TABLE, listing
+
+    if format == "json":
+        import json
+
+        rules = [{"code": r.code, "severity": r.severity, "summary": r.summary, "where": r.where} for r in TABLE]
+        typer.echo(json.dumps(rules, indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(listing()))
+    return EXIT_OK
 
 
 @app.command()

@@ -30,8 +30,8 @@ class Rule:
 
     @property
     def where(self) -> str:
-        """`front.stale`: the module (in rewriter/check/) and function of each check."""
-        return ", ".join(f"{check.__module__.rpartition('.')[2]}.{check.__name__}" for check in self.checks)
+        """`rewriter/check/front.py::stale`: the file and function of each check."""
+        return ", ".join(f"{check.__module__.replace('.', '/')}.py::{check.__name__}" for check in self.checks)
 
 
 TABLE: tuple[Rule, ...] = (
