@@ -27,6 +27,7 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|
 _EMPTY_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 _KEY_LINE = re.compile(r"^( *)(?:- +)?(['\"]?)([^\s'\":#][^'\":]*?)\2[ \t]*:(?:[ \t]|$)")
 _CODE = re.compile(r"^(`{3,}|~{3,}).*?(?:^\1[ \t]*$|\Z)|`+[^`\n]*`+", re.MULTILINE | re.DOTALL)
+_BULLET = re.compile(r"^[ \t]{0,3}[-*+][ \t]+(.*)$")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 
 
@@ -87,11 +88,25 @@ class Document:
         return None
 
     @cached_property
+    def impact(self) -> list[tuple[int, list[tuple[int, str]], list[tuple[int, str]]]]:
+        """(heading line, lines, bullets with their lines) of each impact section."""
+        return [
+            (line, lines, [(n, m.group(1).strip()) for n, text in lines if (m := _BULLET.match(text))])
+            for title, line, lines in self.sections
+            if title == self.expected[2]
+        ]
+
+    @cached_property
     def body_outside_code(self) -> str:
         """The body with its code blanked out, lines kept: code is shown as
         written, so `<b>` in a code span is text, not HTML."""
         body = self.body
         return _CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body) if "`" in body or "~~~" in body else body
+
+    @cached_property
+    def body_outside_code_lower(self) -> str:
+        """The same in lower case, for the rules' lower-case hints."""
+        return self.body_outside_code.lower()
 
     @cached_property
     def prose_lines(self) -> list[tuple[int, str]]:

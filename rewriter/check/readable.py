@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Iterator
 
 from rewriter.check.document import Document, Found
+from rewriter.gate.prose import exclamations as exclaims
+from rewriter.gate.prose import foreign_tokens, language_scripts, may_glue, visible_glue
+from rewriter.gate.words import scripts
 
 
 def glued_words(doc: Document) -> Iterator[Found]:
     """RW017: words glued together (punctuation or digits run into words, camel-case runs)."""
-    from rewriter.gate.prose import may_glue, visible_glue
-
     if may_glue(doc.prose):
         for number, line in doc.prose_lines:
             glued = visible_glue(line)
@@ -27,9 +28,6 @@ def glued_words(doc: Document) -> Iterator[Found]:
 
 def foreign_letters(doc: Document) -> Iterator[Found]:
     """RW018: letters of a script the article's language (and its title) does not use."""
-    from rewriter.gate.prose import foreign_tokens, language_scripts
-    from rewriter.gate.words import scripts
-
     prose = doc.prose
     lang, title = doc.meta.get("lang"), doc.meta.get("title")
     allowed = language_scripts(lang) if isinstance(lang, str) and not prose.isascii() else set()
@@ -47,8 +45,6 @@ def foreign_letters(doc: Document) -> Iterator[Found]:
 
 def exclamations(doc: Document) -> Iterator[Found]:
     """RW019: '!' outside a quotation."""
-    from rewriter.gate.prose import exclamations as exclaims
-
     prose = doc.prose
     if "!" in prose or "！" in prose:
         for number, line in doc.prose_lines:

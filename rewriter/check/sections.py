@@ -3,14 +3,11 @@ none empty, and the impact section's bullets."""
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from rewriter import policy
 from rewriter.check.document import Document, Found
 from rewriter.similarity import repeated_pairs
-
-_BULLET = re.compile(r"^[ \t]{0,3}[-*+][ \t]+(.*)$")
 
 
 def headings(doc: Document) -> Iterator[Found]:
@@ -39,7 +36,7 @@ def headings(doc: Document) -> Iterator[Found]:
 def bullet_count(doc: Document) -> Iterator[Found]:
     """RW010: the impact section has too few or too many bullets."""
     low, high = policy.IMPACT_BULLETS
-    for heading_line, lines, bullets in _impact_sections(doc):
+    for heading_line, lines, bullets in doc.impact:
         if bullets and not low <= len(bullets) <= high:
             yield heading_line, "RW010", f"the impact section has {len(bullets)} bullets; write {low}-{high}"
         elif not bullets and any(text.strip() for _, text in lines):
@@ -48,13 +45,7 @@ def bullet_count(doc: Document) -> Iterator[Found]:
 
 def repeated_bullets(doc: Document) -> Iterator[Found]:
     """RW011: an impact bullet repeats another, or nearly (`rewriter.similarity`)."""
-    for _, _, bullets in _impact_sections(doc):
+    for _, _, bullets in doc.impact:
         for i, j in repeated_pairs([b for _, b in bullets]):
             yield bullets[j][0], "RW011", f"impact bullet {j + 1} repeats bullet {i + 1}"
 
-
-def _impact_sections(doc: Document) -> Iterator[tuple[int, list[tuple[int, str]], list[tuple[int, str]]]]:
-    """(heading line, lines, bullets with their lines) of each impact section."""
-    for title, line, lines in doc.sections:
-        if title == doc.expected[2]:
-            yield line, lines, [(n, m.group(1).strip()) for n, text in lines if (m := _BULLET.match(text))]

@@ -91,7 +91,8 @@ def html_and_scripts(doc: Document) -> Iterator[Found]:
     """RW013: HTML tags, comments or a script in the body (not in code); once a line."""
     prose = doc.body_outside_code
     matches: list[tuple[re.Match[str], str]] = []
-    if any(hint in prose.lower() for hint in _SCRIPT_HINTS):
+    lower = doc.body_outside_code_lower
+    if any(hint in lower for hint in _SCRIPT_HINTS):
         matches += [(m, f"body contains a script: '{m.group(0)}'") for m in _SCRIPT.finditer(prose)]
     if "<" in prose:
         matches += [(m, f"body contains HTML: '{m.group(0)[:60]}'") for m in _HTML_TAG.finditer(prose)]
@@ -101,15 +102,15 @@ def html_and_scripts(doc: Document) -> Iterator[Found]:
 def template_markers(doc: Document) -> Iterator[Found]:
     """RW014: a left-over template marker in the body; once a line."""
     prose = doc.body_outside_code
-    if _may_have_template_marker(prose):
+    if _may_have_template_marker(prose, doc.body_outside_code_lower):
         matches = [(m, m.group(0)) for m in _TEMPLATE.finditer(prose) if _is_template_marker(m.group(0))]
         yield from _once_a_line(doc, "RW014", [(m, f"body has a left-over template marker '{found}'") for m, found in matches])
 
 
 def ai_talk(doc: Document) -> Iterator[Found]:
     """RW015: the body talks about itself as an AI; once a line."""
-    prose = doc.body_outside_code
-    if any(hint in prose.lower() for hint in _AI_TALK_HINTS):
+    prose, lower = doc.body_outside_code, doc.body_outside_code_lower
+    if any(hint in lower for hint in _AI_TALK_HINTS):
         matches = [(m, f"body talks about itself as an AI: '{m.group(0)}'") for m in _AI_TALK.finditer(prose)]
         yield from _once_a_line(doc, "RW015", matches)
 
