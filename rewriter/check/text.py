@@ -61,7 +61,8 @@ def field_markers(doc: Document) -> Iterator[Found]:
     """RW014 template markers and RW015 AI talk in the front matter, field by field."""
     prose = [(name, text) for key, name, text in doc.fields if key not in _NO_TEMPLATE_SCAN]
     joined = "\n".join(text for _, text in prose)  # one cheap look at all fields first
-    if not (_may_have_template_marker(joined) or any(hint in joined.lower() for hint in _AI_TALK_HINTS)):
+    lower = joined.lower()
+    if not (_may_have_template_marker(joined, lower) or any(hint in lower for hint in _AI_TALK_HINTS)):
         return
     for name, text in prose:
         line, where = doc.line_of(name), f"'{name}'"
