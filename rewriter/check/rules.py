@@ -20,6 +20,8 @@ ERROR, WARNING = "error", "warning"
 
 @dataclass(frozen=True)
 class Rule:
+    """One line of the table: a stable code and what stands behind it."""
+
     code: str
     #: What it blocks, in a line.
     summary: str
@@ -35,6 +37,7 @@ class Rule:
 
 
 TABLE: tuple[Rule, ...] = (
+    # RW001 also names a file or folder that cannot be read: `walk.check_file`, `walk.check_paths`.
     Rule("RW001", "front matter is missing or is not safe YAML", ERROR, (document.parse,)),
     Rule("RW002", "a front matter key of spec §4 is missing", ERROR, (front.keys,)),
     Rule("RW003", "a front matter key has the wrong type or value", ERROR, (front.keys,)),
