@@ -12,6 +12,11 @@ Transport retries (408/409/429/5xx, Retry-After) are the openai client's job;
 this module never loops on them itself.
 """
 
+# Size: `ModelClient` is over 150 lines (about 210): what it learns per server
+# (the format that worked, the request limit) and the one negotiation loop
+# over formats and the cache belong to one object. Split it once the work on
+# the verifier request (issue 19) has landed, not under it.
+
 from __future__ import annotations
 
 import asyncio

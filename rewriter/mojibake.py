@@ -5,7 +5,7 @@ UTF-8 read as Windows-1252 turns each byte of a character into a character
 0x81, 0x8D, 0x8F, 0x90 and 0x9D. A strict decoder fails on them, so some
 pipelines drop them, and then the character cannot be read back from the
 bytes alone: ftfy leaves such text as it is (or guesses), and it must not be
-published. This module does three things, without importing ftfy:
+published. This module does four things, the first three without ftfy:
 
 1. **Repairs a lost byte where only one character is possible** (`repair_lost_bytes`).
    `â€` is E2 80, the lead of the characters U+2000–U+203F. Without its third
@@ -39,12 +39,19 @@ published. This module does three things, without importing ftfy:
    `AÇÃO`, `IRMÃ”` (upper-case `Ã` before a capital, or ending an upper-case
    word before punctuation), French `CHÂTEAU`, `château`, Spanish names.
    bench/mojibake.py measures it on real headlines in many languages.
+4. **Tells cheaply whether ftfy would change a text** (`may_have_mojibake`,
+   `mojibake_fix`, `mojibake_problem`), for `rewriter check`: ASCII text cannot
+   be mojibake, so ftfy is not imported for it; other text is first searched
+   with ftfy's own pattern alone, and the whole of ftfy loads only where that
+   matches.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
 
 #: What Windows-1252 makes of each UTF-8 continuation byte 0x80-0xBF; the five
 #: undefined bytes as the C1 controls that lenient decoders (and ftfy) read.
@@ -166,7 +173,7 @@ def find_mojibake(text: str, badness: re.Pattern[str] | None = None) -> str | No
     """The damaged words around the first marker left in `text`, to quote; else None.
 
     `badness` defaults to ftfy's pattern (loading ftfy); the check passes the
-    one it loads alone."""
+    one `_badness` loads alone."""
     if text.isascii():
         return None
     for match in markers(text, badness or ftfy_badness()):
@@ -175,3 +182,102 @@ def find_mojibake(text: str, badness: re.Pattern[str] | None = None) -> str | No
         quote = text[start: end if end >= 0 else len(text)]
         return quote if len(quote) <= 60 else text[max(match.start() - 25, 0): match.end() + 25]
     return None
+
+
+# --- the check's fast path: ftfy's first test, without ftfy ----------------------
+
+#: ftfy's mojibake pattern (`ftfy.badness.BADNESS_RE`) as checked by
+#: tests/test_check.py: every match is at most 7 characters long and holds a
+#: non-ASCII one. For that pattern (known by its CRC-32) searching near the
+#: non-ASCII characters alone gives the same answer as searching everything,
+#: ten times faster; any other version of it is searched whole.
+BADNESS_PATTERN_CRC32 = 1455352246
+BADNESS_MATCH_MAX = 7
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@lru_cache(maxsize=1)
+def _badness() -> tuple[re.Pattern[str], bool]:
+    import zlib
+
+    pattern = _load_badness_pattern()
+    return pattern, zlib.crc32(pattern.pattern.encode("utf-8")) == BADNESS_PATTERN_CRC32
+
+
+def _load_badness_pattern() -> re.Pattern[str]:
+    """`ftfy.badness.BADNESS_RE`, loaded from its file alone: importing the
+    whole of ftfy (codecs, fixes, wcwidth) takes three times longer, and a
+    clean article never needs more than this one pattern."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("ftfy")
+        path = Path(next(iter(spec.submodule_search_locations or ()))) / "badness.py"  # type: ignore[union-attr]
+        module_spec = importlib.util.spec_from_file_location("rewriter._ftfy_badness", path)
+        module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
+        module_spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return module.BADNESS_RE
+    except Exception:  # another layout of ftfy: import it the ordinary way
+        from ftfy.badness import BADNESS_RE
+
+        return BADNESS_RE
+
+
+def may_have_mojibake(text: str) -> bool:
+    """False when ftfy would surely leave the text alone: it is ASCII, or ftfy's
+    own first test (`badness.is_bad`) finds nothing. A match inside part of a
+    text is a match inside the whole, so one call clears many fields at once."""
+    if text.isascii():
+        return False
+    pattern, windowed = _badness()
+    if not windowed:
+        return pattern.search(text) is not None
+    reach = BADNESS_MATCH_MAX - 1
+    start = end = -1
+    for run in _NON_ASCII_RUN.finditer(text):
+        if run.start() - reach > end:  # a new window: search the one before
+            if end >= 0 and pattern.search(text, start, end):
+                return True
+            start = max(0, run.start() - reach)
+        end = run.end() + reach
+    return pattern.search(text, start, end) is not None
+
+
+def mojibake_fix(text: str) -> str | None:
+    """The repaired text when `text` has mojibake that can be repaired, else None.
+
+    A lost byte is restored only where one character is possible, and is
+    hidden from ftfy's guesses otherwise (see the module's docstring)."""
+    if not may_have_mojibake(text):
+        return None
+    import ftfy
+
+    fixed = shielded(repair_lost_bytes(text), ftfy.fix_encoding)
+    return fixed if fixed != text else None
+
+
+def may_have_any_mojibake(text: str) -> bool:
+    """False when the text surely has no mojibake, repairable or not."""
+    # ftfy's badness pattern is not passed to `markers`: may_have_mojibake searched it.
+    return may_have_mojibake(text) or next(markers(text), None) is not None
+
+
+def mojibake_problem(text: str) -> str | None:
+    """What is wrong with `text`: `'a' should read 'b'`, and/or the words
+    that cannot be repaired, quoted; None when it has no mojibake."""
+    fixed = mojibake_fix(text)
+    left = find_mojibake(fixed if fixed is not None else text, _badness()[0])
+    parts = [_damage(text, fixed)] if fixed is not None else []
+    if left is not None:
+        parts.append(f"'{left}' cannot be repaired (a byte was lost)")
+    return "; ".join(parts) or None
+
+
+def _damage(text: str, fixed: str) -> str:
+    """The first damaged word and its repair, for the message."""
+    before, after = text.split(), fixed.split()
+    if len(before) == len(after):
+        for a, b in zip(before, after):
+            if a != b:
+                return f"'{a}' should read '{b}'"
+    return f"should read '{fixed[:80]}'"

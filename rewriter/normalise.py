@@ -185,13 +185,6 @@ def repair_mojibake(text: str) -> str:
     return shielded(repair_lost_bytes(text), lambda fixable: ftfy.fix_text(fixable, _ftfy_config()))
 
 
-def has_mojibake(text: str) -> bool:
-    """True when the text carries encoding damage that ftfy would repair."""
-    import ftfy
-
-    return ftfy.fix_encoding(text) != text
-
-
 def _one_pass(text: str) -> str:
     if _TAG.search(text):
         text = html_to_text(text)

@@ -19,15 +19,14 @@ default for every value rather than a call each place must remember.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rewriter.batch import BatchReport, ItemReport
-from rewriter.errors import InputError
+if TYPE_CHECKING:  # the report imports this page to write it, so the arrow runs one way
+    from rewriter.batch.report import BatchReport, ItemReport
 
 #: Statuses in the order the page lists them: what needs an editor first.
 STATUSES = ("failed", "draft", "rewritten", "current", "skipped")
@@ -166,22 +165,6 @@ def render_report(report: BatchReport) -> str:
         statuses=STATUSES,
         csp=CSP,
     )
-
-
-def load_report(path: Path) -> BatchReport:
-    """A JSON report written by `rewriter batch --report`, or an error naming the file."""
-    from pydantic import ValidationError
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"not a JSON report: {exc}", where=str(path)) from None
-    try:
-        return BatchReport.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "report"
-        raise InputError(f"not a batch report: {where}: {first['msg']}", where=str(path)) from None
 
 
 def is_html(path: Path) -> bool:

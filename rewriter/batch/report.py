@@ -312,7 +312,8 @@ def new_report(sources: list[str | Path], out: Path) -> BatchReport:
 
 
 def write_report(report: BatchReport, path: Path) -> None:
-    """JSON, or the review page when the name ends in .html/.htm."""
+    """JSON, or the review page when the name ends in .html/.htm (`rewriter.report_html`,
+    which imports nothing of the batch at run time: the arrow runs one way)."""
     from rewriter.report_html import is_html, render_report
 
     if is_html(path):
@@ -321,6 +322,26 @@ def write_report(report: BatchReport, path: Path) -> None:
         atomic_write(path, report.model_dump_json(indent=2) + "\n")
     else:
         atomic_write(path, report_json(report))
+
+
+def load_report(path: Path) -> BatchReport:
+    """A JSON report written by `rewriter batch --report`, or an error naming the file."""
+    import json
+
+    from pydantic import ValidationError
+
+    from rewriter.errors import InputError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not a JSON report: {exc}", where=str(path)) from None
+    try:
+        return BatchReport.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "report"
+        raise InputError(f"not a batch report: {where}: {first['msg']}", where=str(path)) from None
 
 
 def report_json(report: BatchReport) -> Iterator[str]:

@@ -8,44 +8,14 @@ so a feed of any size is never held whole in memory. A bad item becomes an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from rewriter.errors import InputError
-from rewriter.items import FeedItem
+from rewriter.readers.pending import ItemFailure, ItemSkipped, PendingItem, ReadResult
+
+__all__ = ["ItemFailure", "ItemSkipped", "PendingItem", "ReadResult", "iter_source", "read_items", "source_format"]
 
 
-@dataclass(frozen=True)
-class ItemFailure:
-    """An item that could not be read; `error` names the file, item and field."""
-
-    where: str
-    error: InputError
-
-
-@dataclass(frozen=True)
-class ItemSkipped:
-    """An item deliberately left out (for example STATUS other than ACTIVE)."""
-
-    where: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class PendingItem:
-    """An item read but not yet normalised (normalising is the costly part).
-
-    `digest` identifies its raw content, so a rerun can recognise an item it
-    has already written without building it; `build()` returns the FeedItem
-    (or ItemSkipped) and raises InputError naming the item and field.
-    """
-
-    where: str
-    digest: str
-    build: Callable[[], FeedItem | ItemSkipped]
-
-
-ReadResult = FeedItem | ItemFailure | ItemSkipped
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
@@ -121,7 +91,7 @@ def iter_source(
 
         yield from iter_feed(source, on_count)
     elif kind == "json":
-        from rewriter.readers.newsapi import iter_json_document
+        from rewriter.readers.jsonlines import iter_json_document
 
         yield from iter_json_document(Path(source), on_count)
     elif kind == "jsonl":

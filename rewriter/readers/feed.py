@@ -120,8 +120,7 @@ def _line(text: str) -> str:
 
 def iter_feed(source: str | Path, on_count: Callable[[int], None] | None = None) -> Iterator[Any]:
     """Pending items of an RSS/Atom file or URL."""
-    from rewriter.readers import ItemFailure, PendingItem
-    from rewriter.readers.jsonlines import digest_of, require_text
+    from rewriter.readers.pending import ItemFailure, PendingItem, digest_of, require_text
     from rewriter.readers.markdown import make_item
 
     try:

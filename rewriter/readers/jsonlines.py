@@ -1,8 +1,10 @@
-"""JSON Lines: one object per line, streamed, never the whole file in memory.
+"""JSON objects one at a time: JSON Lines streamed (never the whole file in
+memory), or the article list of a JSON document.
 
-A line is either a news API article (upper-case keys, see `newsapi`) or an
-object with the site's own keys (`title`, `description`, `body`,
-`publishedAt`, ...), told apart per line.
+An object is either a news API article (upper-case keys, recognised and
+mapped by `newsapi`) or an object with the site's own keys (`title`,
+`description`, `body`, `publishedAt`, ...), told apart one by one. The arrow
+runs one way: this module uses `newsapi`, never the reverse.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from rewriter import policy
 from rewriter.errors import InputError
-from rewriter.items import FeedItem
+from rewriter.readers.pending import ItemFailure, ItemSkipped, PendingItem, digest_of, require_text
 
 
 def site_fields(raw: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
@@ -56,7 +58,6 @@ def site_fields(raw: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
 
 def map_object(raw: Any, where: str, path: Path) -> Any:
     """A FeedItem, or ItemSkipped, for one JSON object of either shape."""
-    from rewriter.readers import ItemSkipped
     from rewriter.readers.markdown import make_item
     from rewriter.readers.newsapi import is_news_article, news_fields, skip_reason
 
@@ -75,23 +76,8 @@ def map_object(raw: Any, where: str, path: Path) -> Any:
     return require_text(make_item(fields, where))
 
 
-def require_text(item: FeedItem) -> Any:
-    """Skip an item that has nothing to rewrite but its title (the model would invent the rest)."""
-    from rewriter.readers import ItemSkipped
-
-    if not (item.text.subtitle or item.text.body):
-        return ItemSkipped(item.origin, "no text to rewrite besides the title (empty description and body)")
-    return item
-
-
-def digest_of(data: bytes, kind: str) -> str:
-    return hashlib.sha256(kind.encode() + b"\x00" + data).hexdigest()
-
-
 def pending_object(raw: Any, where: str, path: Path, data: bytes | None = None) -> Any:
     """A PendingItem for one raw object; `data` is its raw text when already at hand."""
-    from rewriter.readers import PendingItem
-
     if data is None:
         data = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return PendingItem(where, digest_of(data, "json"), lambda: map_object(raw, where, path))
@@ -107,8 +93,6 @@ def _count_lines(path: Path) -> int:
 
 def iter_json_lines(path: Path, on_count: Callable[[int], None] | None = None) -> Iterator[Any]:
     """Pending items of a JSON Lines file, one line at a time."""
-    from rewriter.readers import ItemFailure, PendingItem
-
     try:
         if on_count is not None:
             on_count(_count_lines(path))
@@ -135,3 +119,28 @@ def iter_json_lines(path: Path, on_count: Callable[[int], None] | None = None) -
 
 def _builder(raw: Any, where: str, path: Path) -> Callable[[], Any]:
     return lambda: map_object(raw, where, path)
+
+
+def iter_json_document(path: Path, on_count: Callable[[int], None] | None = None) -> Iterator[Any]:
+    """Pending items of a JSON document; falls back to JSON Lines for `.json` files holding them."""
+    from rewriter.readers.newsapi import articles_of, parse_json_document
+
+    try:
+        document = parse_json_document(path)
+    except InputError as exc:
+        if "Extra data" in str(exc):  # several JSON values: JSON Lines under a .json name
+            yield from iter_json_lines(path, on_count)
+            return
+        yield ItemFailure(str(path), exc)
+        return
+    try:
+        articles = articles_of(document, str(path))
+    except InputError as exc:
+        yield ItemFailure(str(path), exc)
+        return
+    if on_count is not None:
+        on_count(len(articles))
+    for index in range(len(articles)):
+        raw, articles[index] = articles[index], None  # let each article go once handed out
+        where = f"{path} item {index + 1}"
+        yield pending_object(raw, where, path)

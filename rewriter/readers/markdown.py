@@ -106,7 +106,7 @@ def markdown_files(folder: Path) -> list[Path]:
 
 
 def read_markdown_source(source: Path) -> Iterator[Any]:
-    from rewriter.readers import ItemFailure
+    from rewriter.readers.pending import ItemFailure
 
     paths = markdown_files(source) if source.is_dir() else [source]
     for path in paths:

@@ -3,13 +3,13 @@
 A document is `{"Data": [article, ...], "Err": {}}` or a bare list of
 articles; the parsed document is held, but each `FeedItem` is built only when
 the consumer pulls it, and the raw article is dropped once handed out.
-JSON Lines of such articles are read by `rewriter.readers.jsonlines`.
+Documents and JSON Lines of such articles are read one article at a time by
+`rewriter.readers.jsonlines`, which uses this module (never the reverse).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,29 +110,3 @@ def articles_of(document: Any, where: str) -> list[Any]:
     if isinstance(document, dict) and document.get("Err"):
         raise InputError(f"the news API returned an error: {json.dumps(document['Err'])[:300]}", where=where)
     raise InputError('expected {"Data": [...]}, a list of items, or JSON Lines', where=where)
-
-
-def iter_json_document(path: Path, on_count: Callable[[int], None] | None = None) -> Iterator[Any]:
-    """Pending items of a JSON document; falls back to JSON Lines for `.json` files holding them."""
-    from rewriter.readers import ItemFailure
-    from rewriter.readers.jsonlines import iter_json_lines, pending_object
-
-    try:
-        document = parse_json_document(path)
-    except InputError as exc:
-        if "Extra data" in str(exc):  # several JSON values: JSON Lines under a .json name
-            yield from iter_json_lines(path, on_count)
-            return
-        yield ItemFailure(str(path), exc)
-        return
-    try:
-        articles = articles_of(document, str(path))
-    except InputError as exc:
-        yield ItemFailure(str(path), exc)
-        return
-    if on_count is not None:
-        on_count(len(articles))
-    for index in range(len(articles)):
-        raw, articles[index] = articles[index], None  # let each article go once handed out
-        where = f"{path} item {index + 1}"
-        yield pending_object(raw, where, path)
