@@ -23,6 +23,7 @@ from rewriter.answer import RewriteAnswer
 from rewriter.gate import Allow, Finding, Source, examine
 from rewriter.gate.dates import Date, date_findings, dates, published_date
 from rewriter.similarity import NearCopies, fold, near, repeated_pairs, squash
+from rewriter.sizing import ArticleSize, article_size
 
 _MULTIPLIERS = {
     "%": 1, "percent": 1, "per cent": 1,
@@ -53,8 +54,6 @@ _ABBREVIATION = re.compile(
 #: Sentences shorter than this are never treated as copied from the prompt.
 _MIN_COPIED_WORDS = 6
 _COPY_SIMILARITY = 0.8
-#: Shortest overview we still publish (after dropping unsupported sentences, too).
-_MIN_OVERVIEW_WORDS_AFTER_DROP = 20
 #: Shortest paragraph and bullet that count as prose. Without a worked example
 #: a small model sometimes fills the lists with labels ("POSITIVE", "impact")
 #: or the headline; those are never published.
@@ -63,7 +62,6 @@ _MIN_BULLET_WORDS = 4
 #: Prose uses varied words: below this share of distinct words a text is a
 #: word repeated ("POSITIVE POSITIVE ..."), not a sentence.
 _MIN_DISTINCT_SHARE = 0.4
-_MIN_OVERVIEW_WORDS, _MAX_OVERVIEW_WORDS = policy.OVERVIEW_WORDS
 
 
 @dataclass(frozen=True)
@@ -150,6 +148,11 @@ class Facts:
             found = self._examined[sentence] = examine(sentence, self.source)
         return found
 
+    @cached_property
+    def size(self) -> ArticleSize:
+        """The lengths the answer was asked for, from the source's words (`rewriter.sizing`)."""
+        return article_size(word_count("\n\n".join(self._texts)))
+
     # The source's figures are found on first use: a Batch line for a server
     # without a grammar needs none of them, only the review of an answer does.
     @cached_property
@@ -226,6 +229,7 @@ class Problem:
     blocking: bool = True
     figure: str = ""  # the invented figure, for "ungrounded"
     words: tuple[str, ...] = ()  # the words a gate rule objects to
+    sentence: str = ""  # the sentence at fault, where a finding is about one (the verifier's)
 
 
 def _fields(answer: RewriteAnswer) -> list[tuple[str, str]]:
@@ -274,17 +278,9 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             Problem("repeated", name, f"{name} repeats a sentence written earlier in the answer; say something new")
         )
     words = word_count(answer.overview)
-    if not _MIN_OVERVIEW_WORDS_AFTER_DROP <= words <= _MAX_OVERVIEW_WORDS * 3 // 2:
-        problems.append(
-            Problem("length", "overview", f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}")
-        )
-    elif not _MIN_OVERVIEW_WORDS <= words <= _MAX_OVERVIEW_WORDS:  # near enough to publish, still worth a re-ask
-        problems.append(
-            Problem(
-                "length", "overview",
-                f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}", blocking=False,
-            )
-        )  # fmt: skip
+    (low, high), (least, most) = facts.size.overview_words, facts.size.overview_limits
+    if not least <= words <= most:  # far from what was asked: not published
+        problems.append(Problem("length", "overview", f"overview has {words} words; write {low}-{high}"))
     return problems
 
 
@@ -366,8 +362,9 @@ class Pruned:
     dropped: list[str] = field(default_factory=list)
 
 
-def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
-    """Remove sentences that carry unsupported figures or repeat earlier ones, repeated bullets and labels.
+def drop_unsupported(answer: RewriteAnswer, facts: Facts, rejected: frozenset[str] = frozenset()) -> Pruned | None:
+    """Remove sentences that carry unsupported figures or repeat earlier ones, repeated bullets and labels,
+    and the `rejected` ones (the verifier's unsupported claims, as written).
 
     Returns None when what is left would break a section's limits, so the
     caller falls back to a draft with warnings instead.
@@ -381,7 +378,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     def keep(text: str) -> str:
         kept = []
         for sentence in sentences(text):
-            if facts.rejects(sentence) or repeats(sentence):
+            if sentence in rejected or facts.rejects(sentence) or repeats(sentence):
                 dropped.append(sentence)
             else:
                 kept.append(sentence)
@@ -400,6 +397,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     for bullet in answer.impact:
         if (
             facts.thin(bullet, _MIN_BULLET_WORDS)
+            or bullet in rejected
             or any(facts.rejects(s) or repeats(s) for s in sentences(bullet))
             or any(squash(bullet) == squash(b) for b in bullets)
         ):
@@ -409,7 +407,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
         else:
             bullets.append(bullet)
     if (
-        facts.thin(overview, _MIN_OVERVIEW_WORDS_AFTER_DROP)
+        facts.thin(overview, policy.MIN_OVERVIEW_WORDS)
         or not paragraphs
         or len(bullets) < policy.IMPACT_BULLETS[0]
     ):
