@@ -230,3 +230,15 @@ def test_a_quote_must_be_the_items_words_and_about_the_sentence():
     assert [p.field for p in found] == ["what_happened[0]"]  # the item's words, but not about the sentence
     missing = VerifyAnswer.model_validate({"sentences": []})
     assert len(judge(ANSWER, missing, facts)) == 5
+
+
+def test_the_report_counts_and_prices_the_verification_tokens(verifying, tmp_path):
+    env = {"REWRITER_PRICE_IN": "1", "REWRITER_PRICE_OUT": "2"}
+    result = run_cli("batch", str(SEED_DRAFT), "--out", str(tmp_path / "out"), "--report", str(tmp_path / "r.json"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "of which verification in / out" in result.stderr and "100 / 50" in result.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["totals"]["tokens"] == {"input": 200, "output": 100}  # the fake answers 100 in, 50 out
+    assert report["totals"]["verifyTokens"] == {"input": 100, "output": 50}
+    assert report["items"][0]["verifyTokens"] == {"input": 100, "output": 50}
+    assert report["cost"] == pytest.approx((200 * 1 + 100 * 2) / 1e6)
