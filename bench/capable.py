@@ -162,13 +162,29 @@ class ItemResult:
     first_findings: list[str] = field(default_factory=list)
     writer_requests: int = 0
     verify_requests: int = 0
-    writer_tokens: int = 0
-    verify_tokens: int = 0
+    writer_tokens: tuple[int, int] = (0, 0)  # (in, out)
+    verify_tokens: tuple[int, int] = (0, 0)
     body: str = ""
     first_answer: str = ""
     warnings: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     error: str = ""
+
+
+def tokens_of(calls: list[tuple[str, Any, dict[str, int]]], shape: str) -> tuple[int, int]:
+    used = [u for name, _, u in calls if name == shape]
+    return sum(u.get("prompt_tokens", 0) for u in used), sum(u.get("completion_tokens", 0) for u in used)
+
+
+#: (writer, verifier) pairs of the price table the cost line compares.
+PRICE_PAIRS = (("gpt-4.1", "gpt-4.1"), ("gpt-4.1", "gpt-4.1-mini"), ("gpt-4o", "gpt-4o-mini"))
+
+
+def cost(model: str, tokens: tuple[int, int]) -> float:
+    from rewriter.policy import PRICES_PER_MILLION
+
+    price_in, price_out = PRICES_PER_MILLION[model]
+    return (tokens[0] * price_in + tokens[1] * price_out) / 1e6
 
 
 def load_items() -> list[Any]:
@@ -214,8 +230,8 @@ async def replay_items(cache: Path, verify: bool) -> list[ItemResult]:
             calls = client.calls
             result.writer_requests = sum(name == "rewrite" for name, _, _ in calls)
             result.verify_requests = sum(name == "verify" for name, _, _ in calls)
-            result.writer_tokens = sum(u.get("total_tokens", 0) for name, _, u in calls if name == "rewrite")
-            result.verify_tokens = sum(u.get("total_tokens", 0) for name, _, u in calls if name == "verify")
+            result.writer_tokens = tokens_of(calls, "rewrite")
+            result.verify_tokens = tokens_of(calls, "verify")
             first = calls[0][1] if calls and calls[0][0] == "rewrite" else None
             if first is not None:
                 result.first_answer = first.model_dump_json()
@@ -238,6 +254,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     import asyncio
 
     print("replaying the recorded answers offline ...", file=sys.stderr)
+    summaries = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("honest", "planted"):
             if not (HERE / name).is_dir():
@@ -246,37 +263,36 @@ def cmd_report(args: argparse.Namespace) -> None:
             build_cache(name, cache)
             for verify in (True, False):
                 results = asyncio.run(replay_items(cache, verify))
-                (print_honest if name == "honest" else print_planted)(results, verify, args.verbose)
+                summary = (honest_summary if name == "honest" else planted_summary)(results, verify)
+                summaries.append(summary)
+                if not args.json:
+                    print_summary(summary, args.verbose)
+    if args.json:
+        print(json.dumps(summaries, indent=1))
 
 
 def share(part: int, whole: int) -> str:
     return f"{part}/{whole} ({100 * part / whole:.0f} %)" if whole else "0/0"
 
 
-def print_honest(results: list[ItemResult], verify: bool, verbose: bool) -> None:
+def honest_summary(results: list[ItemResult], verify: bool) -> dict[str, Any]:
     answered = [r for r in results if not r.error or r.writer_requests]
-    n = len(answered)
-    print(f"\n== honest answers, verification {'on' if verify else 'off'}: {n} items ==")
-    print(f"publishable at the first answer      {share(sum(r.first_publishable for r in answered), n)}")
-    print(f"publishable in the end               {share(sum(r.publishable for r in answered), n)}")
-    print(f"items with any finding on 1st answer {share(sum(bool(r.first_findings) for r in answered), n)}")
-    writer = sum(r.writer_requests for r in answered)
-    print(f"writer requests per item             {writer / n:.2f}")
-    if verify:
-        verifies = sum(r.verify_requests for r in answered)
-        wt, vt = sum(r.writer_tokens for r in answered), sum(r.verify_tokens for r in answered)
-        print(f"verification requests per item       {verifies / n:.2f}")
-        print(f"verification tokens / writer tokens  {vt / wt:.2f} (estimated, 4 characters a token)" if wt else "")
-    failed = [r for r in answered if r.error]
-    if failed:
-        print(f"items with no recorded answer left   {len(failed)}")
-    if verbose:
-        for r in answered:
-            for finding in r.first_findings:
-                print(f"  [{r.title[:50]}] {finding[:260]}")
+    wt = tuple(sum(r.writer_tokens[i] for r in answered) for i in (0, 1))
+    vt = tuple(sum(r.verify_tokens[i] for r in answered) for i in (0, 1))
+    return {
+        "set": "honest", "verify": verify, "items": len(answered),
+        "first_publishable": sum(r.first_publishable for r in answered),
+        "publishable": sum(r.publishable for r in answered),
+        "with_findings": sum(bool(r.first_findings) for r in answered),
+        "writer_requests": sum(r.writer_requests for r in answered),
+        "verify_requests": sum(r.verify_requests for r in answered),
+        "writer_tokens": wt, "verify_tokens": vt,
+        "unfinished": sum(bool(r.error) for r in answered),
+        "findings": [(r.title, f) for r in answered for f in r.first_findings],
+    }  # fmt: skip
 
 
-def print_planted(results: list[ItemResult], verify: bool, verbose: bool) -> None:
+def planted_summary(results: list[ItemResult], verify: bool) -> dict[str, Any]:
     """A planted statement is caught when it is in no published article; an item
     the replay could not finish (an answer not recorded) is not counted."""
     labels = [json.loads(line) for line in (HERE / "planted" / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -292,16 +308,41 @@ def print_planted(results: list[ItemResult], verify: bool, verbose: bool) -> Non
         caught[label["kind"]][0] += int(not through)
         caught[label["kind"]][1] += 1
         if through:
-            missed.append(label)
-    hit, n = sum(v[0] for v in caught.values()), sum(v[1] for v in caught.values())
-    print(f"\n== planted statements, verification {'on' if verify else 'off'}: caught {share(hit, n)} ==")
-    for kind, (k, m) in sorted(caught.items()):
-        print(f"  {kind:20} {k}/{m}")
-    if unknown:
-        print(f"  (not counted: {unknown} with an answer not recorded)")
-    if verbose:
-        for label in missed:
-            print(f"  missed [{label['kind']}] {label['planted'][:200]}")
+            missed.append((label["kind"], label["planted"]))
+    return {"set": "planted", "verify": verify, "by_kind": dict(sorted(caught.items())), "unknown": unknown, "missed": missed}
+
+
+def print_summary(summary: dict[str, Any], verbose: bool) -> None:
+    on = "on" if summary["verify"] else "off"
+    if summary["set"] == "planted":
+        by_kind = summary["by_kind"]
+        hit, n = sum(v[0] for v in by_kind.values()), sum(v[1] for v in by_kind.values())
+        print(f"\n== planted statements, verification {on}: caught {share(hit, n)} ==")
+        for kind, (k, m) in by_kind.items():
+            print(f"  {kind:20} {k}/{m}")
+        if summary["unknown"]:
+            print(f"  (not counted: {summary['unknown']} with an answer not recorded)")
+        for kind, planted in summary["missed"] if verbose else ():
+            print(f"  missed [{kind}] {planted[:200]}")
+        return
+    n = summary["items"]
+    print(f"\n== honest answers, verification {on}: {n} items ==")
+    print(f"publishable at the first answer      {share(summary['first_publishable'], n)}")
+    print(f"publishable in the end               {share(summary['publishable'], n)}")
+    print(f"items with any finding on 1st answer {share(summary['with_findings'], n)}")
+    print(f"writer requests per item             {summary['writer_requests'] / n:.2f}")
+    wt, vt = summary["writer_tokens"], summary["verify_tokens"]
+    if summary["verify"] and sum(wt):
+        print(f"verification requests per item       {summary['verify_requests'] / n:.2f}")
+        print(f"verification tokens / writer tokens  +{100 * sum(vt) / sum(wt):.0f} % "
+              f"(in {vt[0]:,} / {wt[0]:,}, out {vt[1]:,} / {wt[1]:,}; estimated, 4 characters a token)")  # fmt: skip
+        for writer_model, verifier_model in PRICE_PAIRS:
+            extra = cost(verifier_model, vt) / cost(writer_model, wt)
+            print(f"  cost of verifying, {writer_model} writing, {verifier_model} verifying: +{100 * extra:.0f} %")
+    if summary["unfinished"]:
+        print(f"items with no recorded answer left   {summary['unfinished']}")
+    for title, finding in summary["findings"] if verbose else ():
+        print(f"  [{title[:50]}] {finding[:260]}")
 
 
 def main() -> None:
@@ -312,6 +353,7 @@ def main() -> None:
     nxt.set_defaults(func=cmd_next)
     rep = sub.add_parser("report", help="replay every set offline and print the figures")
     rep.add_argument("-v", "--verbose", action="store_true", help="list every finding and every planted statement missed")
+    rep.add_argument("--json", action="store_true", help="print the figures as JSON (tests/test_capable.py reads them)")
     rep.set_defaults(func=cmd_report)
     args = parser.parse_args()
     args.func(args)
