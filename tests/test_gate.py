@@ -98,6 +98,34 @@ def test_invented_names_are_named(seed: Source, sentence: str, name: str) -> Non
     assert name in unsupported_names(sentence, seed)
 
 
+#: Sentences a capable model wrote that the gate once refused (issue 19), with the item's words they rest on.
+CAPABLE_FALSE_ALARMS = [
+    ("Data from Nansen shows smart money wallets at multi-month lows.",
+     "So-called smart money wallets are staying put, data from Nansen shows."),  # a hyphenated common word opens it
+    ("HSBC Subsidiary to Acquire Silicon Valley Bank's U.K. Unit for 1 Pound",
+     "An HSBC subsidiary will buy the British unit of Silicon Valley Bank."),  # U.K. = UK, whose alias is British
+    ("Governments from the euro currency bloc and the EU are due to discuss the CBDC.",
+     "Ministers across Europe will discuss a European-built CBDC."),  # EU's aliases; a name-led compound
+    ("Coinbase premium is usually taken to represent buying pressure from stateside investors.",
+     "The premium usually reflects buying pressure from investors in the United States."),
+    ("A crackdown is reminiscent of choke point, Fed Governor Jerome Powell was told.",
+     "Senators told the Federal Reserve's Jerome Powell about a crackdown."),  # a possessive ends a name
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("source", "sentence"), CAPABLE_FALSE_ALARMS)
+def test_names_a_capable_model_writes_from_the_item_pass(source: str, sentence: str) -> None:
+    assert unsupported_names(sentence, Source(source, load_allow())) == []
+
+
+def test_possessive_names_are_not_glued(imf: Source) -> None:
+    from rewriter.gate.prose import visible_glue
+
+    text = "CoinDesk's editors met MakerDAO's and TrueUSD's teams."
+    assert glued_words(text, imf) == [] and visible_glue(text) == []
+    assert visible_glue("CoinDesk'sDaily newsletter and IMF'sWarningsAboutCrypto") == ["CoinDesk'sDaily", "IMF'sWarningsAboutCrypto"]
+
+
 def test_an_alias_needs_its_name_in_the_source(imf: Source, seed: Source) -> None:
     # IMF = International Monetary Fund, on the allow list's aliases; the SEC is in neither source.
     assert unsupported_names("The International Monetary Fund warned banks.", Source("The IMF warned.", load_allow())) == []
@@ -383,3 +411,12 @@ def test_check_passes_accents_quoted_exclamations_and_names(tmp_path: Path) -> N
     path.write_text(ARTICLE.format(bullet="BlackRock and MicroStrategy may revisit their bank deposits."), encoding="utf-8")
     result = run_cli("check", str(path))
     assert result.returncode == 0, result.stdout
+
+
+def test_check_passes_possessive_names(tmp_path: Path) -> None:
+    """RW017 once blocked articles the batch published, on "CoinDesk's", "MakerDAO's" and "TrueUSD's"."""
+    path = tmp_path / "imf.md"
+    path.write_text(ARTICLE.format(bullet="CoinDesk's readers may ask how MakerDAO's and TrueUSD's reserves fare."), encoding="utf-8")
+    result = run_cli("check", str(path))
+    assert result.returncode == 0, result.stdout
+    assert "RW017" not in result.stdout

@@ -87,6 +87,9 @@ def _alias(phrase: str, source: Source) -> bool:
 
 
 def _token_supported(token: str, source: Source) -> bool:
+    head, _, tail = token.partition("-")
+    if head and tail[:1].islower():  # "European-built", "Spain-based": the name is the head
+        token = head
     folded = fold_word(token)
     if folded in _CALENDAR or source.has(token) or _alias(token, source):
         return True

@@ -18,6 +18,8 @@ _APOSTROPHE_S = re.compile(r"['’]s\b", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 _INNER_HYPHEN = re.compile(r"(?<=\w)[-–](?=\w)")
 _RAW = re.compile(r"\S+")
+#: "u.k.", "u.s.a.": single letters each followed by a dot.
+_DOTTED_INITIALS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}")
 #: Lower-case words that may join the capitalised words of one name.
 CONNECTORS = frozenset({"of", "and", "the", "for", "de", "del", "la", "van", "von", "&", "on", "du", "y"})
 
@@ -29,10 +31,16 @@ def fold_text(text: str, hyphen: str = " ") -> str:
 
 
 def fold(text: str, hyphen: str = " ") -> str:
-    """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces."""
+    """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces.
+
+    The squashed spelling (`hyphen=""`) also writes dotted initials as one
+    word, so "U.K." and "UK" (and the aliases of either) are the same name.
+    """
     text = _APOSTROPHE_S.sub("", text.lower())
     if "-" in text or "–" in text:
         text = _INNER_HYPHEN.sub(hyphen, text)
+    if not hyphen and "." in text:
+        text = _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", ""), text)
     return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
 
 
@@ -95,7 +103,9 @@ def runs(text: str) -> tuple[tuple[str, ...], ...]:
             current, pending = [], []
             continue
         tail = raw[token_match.end():] if token_match else raw
-        if tail.strip("'’s)\"”") and tail not in ("'s", "’s"):  # punctuation after the word ends the name
+        # Punctuation after the word ends the name, and so does a possessive:
+        # "the Federal Reserve's Jerome Powell" is two names, each judged alone.
+        if (tail.strip("'’s)\"”") and tail not in ("'s", "’s")) or token.endswith(("'s", "’s")) or tail in ("'s", "’s"):
             runs.append(current)
             current, pending = [], []
     if current:
