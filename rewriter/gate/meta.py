@@ -58,7 +58,7 @@ _LEAVES_OUT = re.compile(
 )
 #: Verbs of publishing and reporting.
 _PUBLISHED = re.compile(
-    r"\b(?:publish(?:ed|es|ing)?|post(?:ed|s)?|report(?:ed|s|ing)?|releas(?:ed|es)|wr(?:ote|itten)|updated|"
+    r"\b(?:publish(?:ed|es|ing)?|posted|report(?:ed|ing)|releas(?:ed|es)|wr(?:ote|itten)|updated|"
     r"cover(?:ed|s)|carr(?:ied|ies)|broke|ran|appeared|made\s+public|came\s+out)\b",
     re.IGNORECASE,
 )

@@ -187,9 +187,19 @@ class Source:
 
         folded, found = self.folded, set()
         stems = stemmer(self.item_lang)
-        words = frozenset(stems.stemWords(sorted(self.words))) if stems is not None else self.words
+        by_prefix: dict[str, list[str]] = {}
+        for word in self.words:
+            by_prefix.setdefault(word[:4], []).append(word)
+        roots = frozenset(stems.stemWords(sorted(self.words))) if stems is not None else frozenset()
         for name, names in place_names(self.item_lang, self.lang):
-            if f" {name} " in folded or (" " not in name and stems is not None and stems.stemWord(name) in words):
+            if " " in name or stems is None:
+                if f" {name} " in folded:
+                    found |= names
+                continue
+            # An inflected form: the same stem ("française" of "français"), or
+            # the name's stem opening the word ("italiana" of "italiano").
+            root = stems.stemWord(name)
+            if root in roots or any(w.startswith(root) and len(w) <= len(name) + 2 for w in by_prefix.get(root[:4], ())):
                 found |= names
         return frozenset(found)
 
