@@ -28,6 +28,7 @@ publication alone. A report, statement or source the item itself speaks of
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rewriter.gate.source import Source
 from rewriter.gate.story import content_stems
@@ -73,15 +74,24 @@ _FRAME_STEMS = frozenset(
         "september october november december"
     ).split()
 )
+_TEXT_NOUN_STEMS = frozenset(stem(n) for n in _TEXT_NOUNS)
+#: A word each of the patterns `_SELF`, `_LEAVES_OUT` and `_ACCORDING` needs.
+_KEYS = (
+    "item", "article", "excerpt", "snippet", "blurb", "write", "report", "stor", "piece", "text", "specified",
+    "mentioned", "stated", "details", "information", "specifics", "explanation", "according", "n't", "n’t", " not ",
+)  # fmt: skip
 _TEXT_NOUN_WORD = re.compile(rf"\b(?:{_TEXT_NOUN})\b")
 _ACCORDING = re.compile(rf"\baccording\s+to\s+(?:(?:the|this|a|an)\s+)?(?:news\s+)?(?P<noun>{_TEXT_NOUN})\b", re.IGNORECASE)
 
 
 def meta_talk(sentence: str, source: Source) -> list[str]:
     """The words that make a sentence about the text or its publication, or []."""
-    found = [m.group(0) for m in _SELF.finditer(sentence) if not source.has(m.group(0))]
-    found += [m.group(0) for m in _LEAVES_OUT.finditer(sentence) if not source.has(m.group(0))]
-    found += [m.group(0) for m in _ACCORDING.finditer(sentence) if m.group("noun").lower() not in source.words]
+    found: list[str] = []
+    lower = sentence.lower()
+    if any(key in lower for key in _KEYS):  # what the three patterns need: most sentences have none
+        found += [m.group(0) for m in _SELF.finditer(sentence) if not source.has(m.group(0))]
+        found += [m.group(0) for m in _LEAVES_OUT.finditer(sentence) if not source.has(m.group(0))]
+        found += [m.group(0) for m in _ACCORDING.finditer(sentence) if m.group("noun").lower() not in source.words]
     if source.outlet:
         found += _attributed_to_outlet(sentence, source)
     if not found:
@@ -91,22 +101,33 @@ def meta_talk(sentence: str, source: Source) -> list[str]:
 
 def _attributed_to_outlet(sentence: str, source: Source) -> list[str]:
     """"according to CoinDesk", unless the item itself names its outlet."""
-    if source.outlet_key not in sentence.lower() or source.has(source.outlet):
+    if source.outlet.lower() not in sentence.lower() or source.has(source.outlet):
         return []
-    pattern = re.compile(rf"\b(?:according\s+to|as\s+reported\s+by|reported\s+by)\s+{re.escape(source.outlet)}\b", re.IGNORECASE)
-    return [m.group(0) for m in pattern.finditer(sentence)]
+    return [m.group(0) for m in _attribution(source.outlet).finditer(sentence)]
+
+
+@lru_cache(maxsize=64)
+def _stems(name: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in name.split())
+
+
+@lru_cache(maxsize=64)
+def _attribution(outlet: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:according\s+to|as\s+reported\s+by|reported\s+by)\s+{re.escape(outlet)}\b", re.IGNORECASE)
 
 
 def _about_publication(sentence: str, source: Source) -> list[str]:
     """A publishing verb with the outlet or the text as its subject, and no
     other word of the story: "The report was published on 10 March 2023."."""
+    words = content_stems(sentence)
+    outlet = _stems(source.outlet_key)
+    if _TEXT_NOUN_STEMS.isdisjoint(words) and not (outlet and outlet.issubset(words)):
+        return []
     verb = _PUBLISHED.search(sentence)
     if verb is None:
         return []
-    outlet = {stem(w) for w in source.outlet_key.split()}
-    words = content_stems(sentence)
     nouns = {stem(n) for n in _TEXT_NOUN_WORD.findall(sentence.lower()) if n not in source.words}
-    if not nouns and not (outlet and outlet <= set(words)):
+    if not nouns and not (outlet and outlet.issubset(words)):
         return []
     rest = [w for w in words if w not in _FRAME_STEMS and w not in outlet and w not in nouns]
     if any(w in source.stems for w in rest):
