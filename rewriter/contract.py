@@ -24,6 +24,11 @@ STATED: dict[str, str] = {
     # the news, not the text
     "copied": "in your own words",
     "off-story": "Write about the news",
+    "meta": "no sentence about the news item, the report or this article, about who published it or when",
+    # Impact: inference, and reads as one
+    "unhedged": "hedge it (may, could, might)",
+    "certain": "never state the future as certain",
+    "history": "never claim a record, a superlative or a history",
     # plain, readable sentences
     "glued": "Plain sentences with a space between words",
     "unknown": "a clear, neutral article in",

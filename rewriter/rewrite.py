@@ -77,6 +77,8 @@ def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
         published=item.publishedAt,
         allow=load_allow(prompt.folder if prompt is not None else None),
         lang=prompt.article_lang(item.lang) if prompt is not None else item.lang,  # the answer's language
+        item_lang=item.lang,
+        outlet=item.source.name,
     )
 
 

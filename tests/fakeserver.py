@@ -27,9 +27,9 @@ GOOD_ANSWER = {
         "Authorities also reported collecting another $15 million in proceeds from North Korean crypto heists.",
     ],
     "impact": [
-        "Law enforcement keeps raising the cost of laundering stolen crypto.",
+        "Law enforcement may keep raising the cost of laundering stolen crypto.",
         "Exchanges may face closer checks on flows tied to sanctioned actors.",
-        "Recovered proceeds show that on-chain funds can be traced and seized.",
+        "Recovered proceeds suggest that on-chain funds can be traced and seized.",
     ],
     "sentiment": "NEGATIVE",
 }

@@ -67,7 +67,7 @@ def test_a_server_verifies_every_answer_by_default_and_a_supported_one_is_publis
     sent = verifier["messages"][-1]["content"]
     assert "$15 million in proceeds" in sent  # the item itself
     assert "1. (overview) The U.S. Department of Justice said" in sent
-    assert "6. (impact) Recovered proceeds show" in sent  # one sentence, two paragraphs, three bullets
+    assert "6. (impact) Recovered proceeds suggest" in sent  # one sentence, two paragraphs, three bullets
     meta, _ = article(tmp_path / "out.md")
     assert meta["draft"] is False and "warnings" not in meta["ai"]
 

@@ -4,8 +4,11 @@ A name is a run of capitalised words, an acronym or a mixed-case token. It is
 supported when the source has it (ignoring case, punctuation and
 possessives), when it is the acronym of a capitalised phrase of the source or
 the reverse, when it is a demonym of a place in the source ("North Korean"
-from "North Korea"), or when the editors' list allows it (aliases such as
-SEC = Securities and Exchange Commission, and domain words such as Bitcoin).
+from "North Korea"), when the editors' list allows it (aliases such as
+SEC = Securities and Exchange Commission, and domain words such as Bitcoin),
+when it is the outlet's own name (the prompt gives it to the model), or when
+the item names the place or language in its own language ("español" grounds
+Spanish and Spain; `rewriter.gate.languages`).
 
 A capital that opens a sentence is grammar unless the word is rare: a word
 among the 20,000 most frequent English words (wordfreq) that starts a sentence
@@ -82,11 +85,22 @@ def _demonym(word: str, source: Source) -> bool:
 
 
 def _alias(phrase: str, source: Source) -> bool:
+    """On the editors' list, the outlet's own name (the prompt gives it), or a
+    place or language the item names in its own language."""
     key = fold_text(phrase).strip()
-    return key in source.allow.names or any(source.has(a) for a in source.allow.aliases.get(key, ()))
+    return (
+        key in source.allow.names
+        or key in source.outlet_keys
+        or any(source.has(a) for a in source.allow.aliases.get(key, ()))
+        or key in source.translated_names
+        or any(a in source.translated_names for a in source.allow.aliases.get(key, ()))
+    )
 
 
 def _token_supported(token: str, source: Source) -> bool:
+    head, _, tail = token.partition("-")
+    if head and tail[:1].islower():  # "European-built", "Spain-based": the name is the head
+        token = head
     folded = fold_word(token)
     if folded in _CALENDAR or source.has(token) or _alias(token, source):
         return True
