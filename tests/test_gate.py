@@ -648,3 +648,25 @@ def test_a_spanish_item_written_in_english_is_published_at_the_first_answer(use_
     [path] = sorted(out.rglob("*.md"))
     meta, body = _article(path)
     assert meta["draft"] is False and "2 million euros" in body and meta["ai"]["sourceLang"] == "es"
+
+
+def test_names_translated_from_the_items_language_are_its_own() -> None:
+    """The capable model's recorded answers to translated items (bench/capable): a name the
+    item writes in its language ("unidad británica", "Iniciativa de Recuperación de la
+    Industria", the genitive "Cathie Woods") is the item's name, in English."""
+    item = (
+        "Una filial de HSBC comprará la unidad británica de Silicon Valley Bank por 1 libra. "
+        "Binance recurrió a los fondos de su Iniciativa de Recuperación de la Industria. "
+    )
+    facts = Facts(item, item_lang="es")
+    for sentence in [
+        "A subsidiary of HSBC will buy the British unit of Silicon Valley Bank for 1 pound.",
+        "HSBC is set to purchase the UK unit of Silicon Valley Bank.",
+        "Binance used funds from its Industry Recovery Initiative.",
+    ]:
+        assert unsupported_names(sentence, facts.source) == [], sentence
+    assert unsupported_names("Binance drew on its Recovery Fund.", facts.source) == ["Recovery Fund"]
+    german = Facts("Cathie Woods Ark Invest kauft Coinbase-Aktien. ARK besitzt nun 9,9 Millionen COIN-Aktien.", item_lang="de")
+    assert german.gate("Cathie Wood's Ark Invest now holds 9.9 million COIN shares.", "overview") == []
+    same = Facts("Cathie Woods said so.")  # in one language, a near spelling is still another name
+    assert unsupported_names("Cathie Wood's fund said so.", same.source) == ["Wood's"]

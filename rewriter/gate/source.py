@@ -177,6 +177,33 @@ class Source:
         return self.lang.split("-")[0].lower() == self.item_lang.split("-")[0].lower()
 
     @cached_property
+    def _cognate_index(self) -> dict[str, tuple[str, ...]]:
+        """The source's words without accents, by their first three letters."""
+        index: dict[str, list[str]] = {}
+        for word in self.words:
+            plain = _unaccented(word)
+            if len(plain) >= 4:
+                index.setdefault(plain[:3], []).append(plain)
+        return {k: tuple(v) for k, v in index.items()}
+
+    def cognate(self, word: str) -> bool:
+        """Whether an item in another language writes the word as a cognate:
+        "británica" for 'British', "Industria" for 'Industry', the German
+        genitive "Woods" for 'Wood'. Only across languages (a translated name
+        cannot be found word for word); the same prefix of four letters, or
+        rapidfuzz's ratio of at least `COGNATE_MATCH`."""
+        if self.same_language:
+            return False
+        plain = _unaccented(fold_word(word))
+        if len(plain) < 4:
+            return False
+        from rapidfuzz import fuzz
+
+        return any(
+            w[:4] == plain[:4] or fuzz.ratio(w, plain) >= COGNATE_MATCH for w in self._cognate_index.get(plain[:3], ())
+        )
+
+    @cached_property
     def translated_names(self) -> frozenset[str]:
         """Folded names, in the article's language, of the places and languages
         the item names in its own ("español" -> spanish, spain); empty when the
@@ -228,7 +255,8 @@ class Source:
     @cached_property
     def exact_tokens(self) -> frozenset[str]:
         """Tokens as the source spells them (for capitals: `GANG` is not `gang`)."""
-        return frozenset(t.strip("'’") for t in TOKEN.findall(self.text))
+        # a hyphenated compound's parts too: "COIN" of "COIN-Aktien", "SEC" of "SEC-registered"
+        return frozenset(p.strip("'’") for t in TOKEN.findall(self.text) for p in (t, *t.split("-")))
 
     @cached_property
     def acronyms(self) -> frozenset[str]:
@@ -260,6 +288,18 @@ class Source:
     @cached_property
     def stems(self) -> frozenset[str]:
         return frozenset(stem(w) for w in self.words if w not in STOPWORDS)
+
+
+#: How alike (rapidfuzz ratio, 0-100) a word and its cognate in the item's
+#: language are: "Initiative" and "Iniciativa" 80, "Industry" and "Industria"
+#: 82; unrelated words of the same opening stay under 60.
+COGNATE_MATCH = 75
+
+
+def _unaccented(word: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def acronym_key(token: str) -> str:
