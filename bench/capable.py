@@ -236,10 +236,12 @@ async def replay_items(cache: Path, verify: bool) -> list[ItemResult]:
             if first is not None:
                 result.first_answer = first.model_dump_json()
                 found = [p for p in review(first, facts) if p.blocking]
-                if verify and not found and len(calls) > 1 and calls[1][0] == "verify" and calls[1][1] is not None:
-                    found += judge(first, calls[1][1], facts, same_language=run.prompt.article_lang(item.lang) == item.lang)
+                verdict = calls[1][1] if len(calls) > 1 and calls[1][0] == "verify" else None
+                if verify and not found and verdict is not None:
+                    found += judge(first, verdict, facts, same_language=run.prompt.article_lang(item.lang) == item.lang)
                 result.first_findings = [p.message for p in found]
-                result.first_publishable = not found
+                # with verification on, an answer is publishable only once its verification is recorded
+                result.first_publishable = not found and (not verify or verdict is not None)
             if outcome is not None:
                 result.publishable = outcome.publishable
                 result.warnings, result.dropped = list(outcome.warnings), list(outcome.dropped)

@@ -110,5 +110,6 @@ def examine(sentence: str, source: Source, section: str = "") -> list[Finding]:
         add("certain", certain)
         if not certain and unhedged(sentence):
             found.append(Finding("unhedged", sentence))
-        add("history", unsupported_history(sentence, source))
+    # A record or superlative the item does not make is unsupported in any section.
+    add("history", unsupported_history(sentence, source) if english else [])
     return found

@@ -5,7 +5,8 @@ bullet says what may follow, never what will: it carries a hedge (may,
 could, might, likely, suggests, raises the prospect of, ...), states nothing
 about the future as certain ("will", "is set to"), and makes no superlative
 or comparison with the past ("record", "biggest ever", "first time",
-"all-time") that the item does not make itself. Whether the inference is
+"all-time") that the item does not make itself. The last rule holds in every
+section: a record the item does not claim is unsupported anywhere. Whether the inference is
 sound is the verifier's to judge; these rules only read the words.
 
 Written for English bullets: in another article language they stay silent.
@@ -50,6 +51,10 @@ _HISTORY = re.compile(
 )
 
 
+#: Ways of saying "the most there has ever been": an item that says one grounds the others.
+_RECORD = ("ever", "all-time", "lifetime", "record", "records", "historic", "of all time")
+
+
 def certain_future(sentence: str) -> list[str]:
     """"will", "is set to", ... not governed by an earlier hedge ("may ask whether banks will")."""
     found = []
@@ -78,5 +83,7 @@ def unsupported_history(sentence: str, source: Source) -> list[str]:
         plain = _SUPERLATIVES.get(words.lower())
         if source.has(words) or (plain is not None and plain in source.words):
             continue
+        if words.lower() in _RECORD and any(source.has(w) for w in _RECORD):
+            continue  # "its lowest level ever" of an item's "all-time low" or "lifetime lows"
         found.append(words)
     return found
