@@ -3,8 +3,8 @@
 Runs every sentence of tests/fixtures/gate-labelled.jsonl (built by
 bench/gate_set.py) through what the review runs per sentence: the figures
 rule (`Facts.unsupported`, with the publication date grounding only dates)
-and the gate (`Facts.gate`). Prints, for the whole set and for its held-out
-`test` half:
+and the gate (`Facts.gate`, told each sentence's section: the Impact rules
+read bullets only). Prints, for the whole set and for its held-out `test` half:
 
 - recall on bad sentences (caught by any rule), overall and per labelled rule;
 - false positives: the share of good sentences any rule blocks;
@@ -55,16 +55,20 @@ def judge(rows: list[dict], sources: dict[str, dict]) -> tuple[list[list[str]], 
     allow = load_allow()
     warm = time.perf_counter() - start
     start = time.perf_counter()
-    facts = {key: Facts(s["text"], published=s["publishedAt"], allow=allow) for key, s in sources.items()}
+    facts = {
+        key: Facts(s["text"], published=s["publishedAt"], allow=allow, item_lang=s.get("lang"), outlet=s.get("outlet", ""))
+        for key, s in sources.items()
+    }
     for f in facts.values():  # index each source the way the first sentence would
         f.gate("Warm up the index of the source.")
         f._examined.clear()
+        f.values, f.source.translated_names  # noqa: B018 (its figures; CLDR's names for an item in another language)
     indexing = time.perf_counter() - start
     start, cpu = time.perf_counter(), time.process_time()
     fired = []
     for row in rows:
         f = facts[row["source"]]
-        rules = [finding.rule for finding in f.gate(row["sentence"])]
+        rules = [finding.rule for finding in f.gate(row["sentence"], row["section"])]
         if f.unsupported(row["sentence"]):
             rules.append("figure")
         fired.append(rules)

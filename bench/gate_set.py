@@ -14,7 +14,14 @@ Origins:
   examples/cache.jsonl, and the anchor runs of issue 14), labelled by hand;
 - `invented`: bad sentences in the style of large and small models' failures,
   made by the templates below from each source (names, quotations, dates,
-  glued and mixed-script text, shouting, exclamations, fragments, off-story claims).
+  glued and mixed-script text, shouting, exclamations, fragments, off-story claims);
+- `capable`: a capable model's sentences (issue 19), written by hand after its
+  recorded answers: the good ones the gate once refused (names the item
+  supports, possessive names, on-story inferences, an item in Spanish or
+  German written in English), and its slips: meta-talk, and impact bullets
+  that state a fact, the future as certain, or a record the item lacks.
+
+Each source has the item's `lang` and `outlet` (`item.source.name`).
 
     python bench/gate_set.py            # rewrites both fixture files
 """
@@ -35,6 +42,91 @@ FIXTURES = ROOT / "tests" / "fixtures"
 OUT = FIXTURES / "gate-labelled.jsonl"
 SOURCES = FIXTURES / "gate-sources.json"
 RSS = FIXTURES / "coindesk-rss-2023-03-13.xml"
+
+#: Items a capable model's answers were about that the RSS fixture lacks:
+#: a gas-fee item, and items in Spanish and German (written in English).
+CAPABLE_SOURCES: dict[str, dict] = {
+    "capable-gas": {
+        "title": "Ethereum Gas Fees Drop to Lowest Level Since 2022",
+        "text": "Ethereum Gas Fees Drop to Lowest Level Since 2022\n\nThe average transaction fee on Ethereum fell "
+                "to 12 gwei on Sunday, data from Etherscan shows.",
+        "publishedAt": "2023-03-12T10:00:00.000Z", "lang": "en", "outlet": "CoinDesk",
+    },
+    "capable-es": {
+        "title": "Telefónica invierte 2 millones de euros en cadena de bloques",
+        "text": "Telefónica invierte 2 millones de euros en cadena de bloques\n\nLa operadora anunció el lunes una "
+                "inversión de 2 millones de euros en un proyecto español de cadena de bloques. El fondo del "
+                "proyecto alcanzará 1,5 mil millones de euros en 2025.",
+        "publishedAt": "2023-03-13T09:00:00.000Z", "lang": "es", "outlet": "Expansión",
+    },
+    "capable-de": {
+        "title": "Bundesbank warnt vor Kryptowährungen",
+        "text": "Bundesbank warnt vor Kryptowährungen\n\nDie Zentralbank schätzt die Verluste deutscher Anleger "
+                "mit Kryptowährungen auf 2,5 Milliarden Euro.",
+        "publishedAt": "2023-03-13T09:00:00.000Z", "lang": "de", "outlet": "Handelsblatt",
+    },
+}  # fmt: skip
+
+#: (source, section, sentence, label, rule): see `capable` in the module docstring.
+CAPABLE: list[tuple[str, str, str, str, str]] = [
+    # names the item supports, which the gate once called invented
+    ("rss-5", "what_happened", "So-called smart money wallets are staying put while USDC remains off its peg, data from Nansen shows.", "good", ""),
+    ("rss-8", "overview", "An HSBC subsidiary will acquire the British unit of Silicon Valley Bank for 1 pound.", "good", ""),
+    ("rss-3", "what_happened", "Ministers across Europe are due to discuss a digital euro later on Monday.", "good", ""),
+    ("rss-3", "impact", "A European-built digital currency could change how merchants accept payments.", "good", ""),
+    ("rss-18", "what_happened", "The premium usually reflects buying pressure from investors in the United States.", "good", ""),
+    ("rss-45", "what_happened", "Republican senators told the Federal Reserve's Jerome Powell that a crackdown on digital asset companies recalls the targeting of gun sales.", "good", ""),
+    ("rss-47", "what_happened", "First Mover is CoinDesk's daily newsletter on the crypto markets.", "good", ""),
+    ("rss-12", "overview", "TrueUSD's issuer says a small number of its users were affected by the closure of Signature Bank.", "good", ""),
+    # the outlet: a known name; content the item attributes to it; a report the item speaks of
+    ("rss-11", "what_happened", "Belgian digital minister Mathieu Michel told CoinDesk that a public blockchain could safeguard values like privacy.", "good", ""),
+    ("rss-43", "overview", "CoinDesk published a Q&A with Bitcoin maintainer Andrew Chow, who reviews and improves Bitcoin's code for a living.", "good", ""),
+    ("rss-6", "what_happened", "The report was made public on Monday.", "good", ""),
+    # inferences on the story
+    ("rss-13", "impact", "Bitcoin's strong rise above $22,500 points to renewed buying interest.", "good", ""),
+    ("capable-gas", "impact", "Cheaper fees may encourage more activity on the network.", "good", ""),
+    ("rss-44", "impact", "The slide raises the prospect of forced selling by ether holders with leveraged positions.", "good", ""),
+    # an item in another language
+    ("capable-es", "what_happened", "Telefónica will invest 2 million euros in a Spanish blockchain project.", "good", ""),
+    ("capable-es", "overview", "The operator announced the investment on Monday.", "good", ""),
+    ("capable-es", "what_happened", "The project's fund is expected to reach 1.5 billion euros in 2025.", "good", ""),
+    ("capable-es", "impact", "The investment may draw more blockchain projects to Spain.", "good", ""),
+    ("capable-de", "overview", "Germany's central bank puts the crypto losses of German investors at 2.5 billion euros.", "good", ""),
+    ("capable-de", "impact", "The warning could make investors more careful with cryptocurrencies.", "good", ""),
+    ("capable-es", "what_happened", "Telefónica will invest 3 million euros in the project.", "bad", "figure"),
+    ("capable-es", "impact", "Deutsche Telekom may join the project later.", "bad", "name"),
+    # meta-talk
+    ("rss-25", "what_happened", "The report was published on 11 March 2023.", "bad", "meta"),
+    ("rss-0", "overview", "CoinDesk reported the news on 13 March 2023.", "bad", "meta"),
+    ("rss-1", "what_happened", "The news item does not say how much money was taken in each transaction.", "bad", "meta"),
+    ("rss-2", "what_happened", "The report does not say how long the pause will last.", "bad", "meta"),
+    ("rss-7", "overview", "This article looks at what the conversion means for the market.", "bad", "meta"),
+    ("rss-9", "what_happened", "Uniswap and Curve handled the volume, according to the report.", "bad", "meta"),
+    ("rss-10", "what_happened", "The size of each liquidation was not specified.", "bad", "meta"),
+    ("rss-14", "what_happened", "No further details were given about when USDC would recover.", "bad", "meta"),
+    ("rss-16", "what_happened", "The story was first reported by CoinDesk on Sunday.", "bad", "meta"),
+    ("rss-12", "overview", "According to CoinDesk, TrueUSD says only a few users were affected.", "bad", "meta"),
+    ("rss-19", "what_happened", "The news item does not specify what help the government is planning.", "bad", "meta"),
+    # impact bullets that do not read as inference
+    ("rss-1", "impact", "The exploit shows that DeFi protocols remain unsafe.", "bad", "unhedged"),
+    ("rss-20", "impact", "Circle's pledge restores confidence in USDC.", "bad", "unhedged"),
+    ("rss-26", "impact", "Users face delays when they move between stablecoins and dollars.", "bad", "unhedged"),
+    ("rss-21", "impact", "Bitcoin will keep rising as traders brush off USDC fears.", "bad", "certain"),
+    ("rss-22", "impact", "USDC will return to its peg within days.", "bad", "certain"),
+    ("capable-gas", "impact", "Gas fees will stay near these lows.", "bad", "certain"),
+    ("rss-30", "impact", "Circle is set to restore the peg this week.", "bad", "certain"),
+    ("rss-28", "impact", "The redemptions may be the biggest ever for a stablecoin.", "bad", "history"),
+    ("rss-42", "impact", "The stock could suffer its worst week on record.", "bad", "history"),
+    ("capable-gas", "impact", "Fees could stay at an all-time low for some time.", "bad", "history"),
+    ("rss-29", "impact", "The uncertainty may weigh on USDC for the first time since its launch.", "bad", "history"),
+]  # fmt: skip
+
+#: The seed article's bullets that state a consequence as fact: written before
+#: the contract that Impact reads as inference (issue 19), they no longer pass.
+SEED_UNHEDGED = {
+    "Increased scrutiny on cryptocurrency operations linked to North Korean activities.",
+    "Heightened awareness among investors regarding the risks associated with cryptocurrencies tied to illicit activities.",
+}
 
 #: Hand-written sentences a careful editor would publish, per RSS item
 #: (paraphrases for the overview/what happened, inferential impact bullets).
@@ -140,7 +232,7 @@ EDITOR: dict[int, list[tuple[str, str]]] = {
          ("what_happened", "The 3pool is supposed to hold equal parts of USDC, DAI and USDT, but it has become imbalanced."),
          ("impact", "Liquidity providers in the pool may face losses if the imbalance persists.")],
     36: [("overview", "Crypto wallets withdrew $902M of USDC from centralized exchanges in the past 24 hours amid the shutdowns of SVB and Silvergate."),
-         ("impact", "The outflows show how quickly users move funds when they lose confidence.")],
+         ("impact", "The outflows suggest how quickly users may move funds when they lose confidence.")],
     40: [("overview", "The troubled DeFi stablecoin exchange mStable expects 4 buyout bids."),
          ("what_happened", "mStable has been searching for a buyer since its founder said he would leave at the end of March."),
          ("impact", "A sale could decide the future of the protocol and its users.")],
@@ -319,12 +411,16 @@ def main() -> None:
     items = [r for r in read_items(RSS) if isinstance(r, FeedItem)]
     news = next(r for r in read_items(FIXTURES / "coindesk-news-api-item.json") if isinstance(r, FeedItem))
     sources: dict[str, dict] = {}
+    def entry(item: FeedItem) -> dict:
+        return {"title": item.title, "text": item.text.joined(), "publishedAt": item.publishedAt, "lang": item.lang,
+                "outlet": item.source.name}  # fmt: skip
+
     for n, item in enumerate(items):
-        sources[f"rss-{n}"] = {"title": item.title, "text": item.text.joined(), "publishedAt": item.publishedAt}
-    sources["seed"] = {"title": news.title, "text": news.text.joined(), "publishedAt": news.publishedAt}
+        sources[f"rss-{n}"] = entry(item)
+    sources["seed"] = entry(news)
     for path in sorted((ROOT / "examples" / "drafts").glob("*.md")):
-        item = next(r for r in read_items(path) if isinstance(r, FeedItem))
-        sources[f"draft-{path.stem}"] = {"title": item.title, "text": item.text.joined(), "publishedAt": item.publishedAt}
+        sources[f"draft-{path.stem}"] = entry(next(r for r in read_items(path) if isinstance(r, FeedItem)))
+    sources.update(CAPABLE_SOURCES)
 
     rows: list[dict] = []
 
@@ -344,7 +440,8 @@ def main() -> None:
             section = {"## Overview": "overview", "## What Happened": "what_happened"}.get(line.strip(), "impact")
             continue
         for s in sentences(line.lstrip("- ").strip()):
-            add("seed", section, s, "good", "", "seed")
+            bad = section == "impact" and s in SEED_UNHEDGED
+            add("seed", section, s, "bad" if bad else "good", "unhedged" if bad else "", "seed")
     rng = random.Random(14)
     for n, item in enumerate(items):
         key = f"rss-{n}"
@@ -358,6 +455,8 @@ def main() -> None:
             add(key, section, s, "bad", rule, "invented")
     for source, section, s, label, rule in real_smollm2():
         add(source, section, s, label, rule, "smollm2")
+    for source, section, s, label, rule in CAPABLE:
+        add(source, section, s, label, rule, "capable")
     SOURCES.write_text(json.dumps(sources, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     good = sum(r["label"] == "good" for r in rows)

@@ -47,12 +47,37 @@ def _spelled(numerals: Numerals) -> Sequence[str]:
     return numerals() if callable(numerals) else numerals
 
 
-def uses_numerals(name: str, grammar: bool) -> bool:
-    """Whether mode `name` carries the source's figures: only as the grammar-level schema."""
+@dataclass(frozen=True)
+class Shape:
+    """What an answer must look like: its schema's name, the schema (given the
+    source's figures for a grammar, None for the portable one), whether a
+    grammar carries those figures, and the answer's token limit.
+
+    The rewrite is one shape, the verification of its claims another
+    (`rewriter.verify`); both go through the same cache, negotiation and
+    Batch lines.
+    """
+
+    name: str
+    schema: Callable[[Sequence[str] | None], dict[str, Any]]
+    figures: bool = True
+    max_tokens: int = policy.MAX_TOKENS
+
+
+REWRITE = Shape("rewrite", response_schema)
+
+
+def grammar_level(name: str, grammar: bool) -> bool:
+    """Whether mode `name` is decoded under its schema as a grammar (see `format_payload`)."""
     return name == "json_object_schema" or (name == "json_schema" and grammar)
 
 
-def format_payload(name: str, numerals: Numerals = (), *, grammar: bool = False) -> dict[str, Any]:
+def uses_numerals(name: str, grammar: bool, shape: Shape = REWRITE) -> bool:
+    """Whether mode `name` carries the source's figures: only as the grammar-level schema."""
+    return shape.figures and grammar_level(name, grammar)
+
+
+def format_payload(name: str, numerals: Numerals = (), *, grammar: bool = False, shape: Shape = REWRITE) -> dict[str, Any]:
     """The `response_format` of one structured-output mode.
 
     A grammar-driven server (llama.cpp: the embedded one, which takes
@@ -63,9 +88,9 @@ def format_payload(name: str, numerals: Numerals = (), *, grammar: bool = False)
     """
     if name not in ("json_schema", "json_object_schema"):
         return {"type": "json_object"}
-    schema = response_schema(_spelled(numerals) if uses_numerals(name, grammar) else None)
+    schema = shape.schema((_spelled(numerals) if shape.figures else ()) if grammar_level(name, grammar) else None)
     if name == "json_schema":
-        return {"type": "json_schema", "json_schema": {"name": "rewrite", "strict": True, "schema": schema}}
+        return {"type": "json_schema", "json_schema": {"name": shape.name, "strict": True, "schema": schema}}
     return {"type": "json_object", "schema": schema}
 
 
@@ -190,7 +215,7 @@ class ModelClient:
         #: True once the server accepted `_format` in this run.
         self._confirmed = False
         #: The JSON of each response format that is the same for every item, by mode (see `encoded`).
-        self._payloads: dict[str, tuple[str, str]] = {}
+        self._payloads: dict[tuple[str, str], tuple[str, str]] = {}
 
     def limit_requests(self, count: int) -> None:
         """Send at most `count` requests at once (the batch job's `--concurrency`)."""
@@ -205,20 +230,27 @@ class ModelClient:
         start = FORMATS.index(self._format)
         return list(FORMATS[start:]) + list(FORMATS[:start])
 
-    def body(self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = ()) -> dict[str, Any]:
+    def body(
+        self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = (), *, shape: Shape = REWRITE,
+        model: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The request body; `model` names another model of the same server (the verifier's)."""
         return {
-            "model": self.endpoint.model,
+            "model": model or self.endpoint.model,
             "messages": messages,
-            "response_format": format_payload(fmt, numerals, grammar=self.endpoint.grammar),
+            "response_format": format_payload(fmt, numerals, grammar=self.endpoint.grammar, shape=shape),
             "temperature": policy.TEMPERATURE,
             "seed": policy.SEED,
-            "max_tokens": policy.MAX_TOKENS,
+            "max_tokens": shape.max_tokens,
         }
 
     def key(self, body: dict[str, Any]) -> str:
         return request_key({"server": self.endpoint.server_id, **body})
 
-    def encoded(self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = ()) -> tuple[dict[str, Any], str, str]:
+    def encoded(
+        self, messages: list[dict[str, str]], fmt: str, numerals: Numerals = (), *, shape: Shape = REWRITE,
+        model: str | None = None,
+    ) -> tuple[dict[str, Any], str, str]:  # fmt: skip
         """`body(...)`, its `key`, and the body's JSON as sent (keys in order), from one encoding.
 
         Both JSON texts are put together from the JSON of the body's parts
@@ -226,16 +258,16 @@ class ModelClient:
         response format, the same for every item of a run, is encoded once per
         mode. The key is exactly `key(body)` (tests/test_properties.py).
         """
-        body = self.body(messages, fmt, numerals)
+        body = self.body(messages, fmt, numerals, shape=shape, model=model)
         # Only a format without the item's figures is the same for every item;
         # one with them (a grammar) is encoded per item, or the map would grow
         # by one ~8 KB schema an item.
-        shared = not uses_numerals(fmt, self.endpoint.grammar)
-        payload = self._payloads.get(fmt) if shared else None
+        shared = not uses_numerals(fmt, self.endpoint.grammar, shape)
+        payload = self._payloads.get((shape.name, fmt)) if shared else None
         if payload is None:  # from this fresh format object, never from one a caller could have changed
             payload = payload_json(body["response_format"])
             if shared:
-                self._payloads[fmt] = payload
+                self._payloads[(shape.name, fmt)] = payload
         canonical, ordered = encoded_body(self.endpoint.server_id, body, payload)
         return body, request_key_of(canonical), ordered
 
@@ -248,11 +280,14 @@ class ModelClient:
         *,
         where: str,
         numerals: Numerals = (),
+        shape: Shape = REWRITE,
+        model: str | None = None,
     ) -> Completion[T]:
         """The parsed answer to `messages`, from the cache or the server.
 
         `numerals` are the figures the source spells (or a function giving
         them); a grammar-driven server is allowed no others (see `format_payload`).
+        `shape` is the answer's schema, `model` another model of the server.
 
         Raises InvalidAnswer when the content fails `parse`, ModelError for
         everything else (timeouts, HTTP errors, refusals, truncation), and
@@ -264,7 +299,7 @@ class ModelClient:
         def request(fmt: str) -> tuple[dict[str, Any], str]:
             """Body and cache key of one mode, built once: the key hashes the whole body."""
             if fmt not in requests:
-                body, key, _ = self.encoded(messages, fmt, numerals)
+                body, key, _ = self.encoded(messages, fmt, numerals, shape=shape, model=model)
                 requests[fmt] = (body, key)
             return requests[fmt]
 

@@ -46,15 +46,53 @@ DECODE_CHARS = {"overview": (100, 600), "paragraph": (30, 400), "bullet": (20, 2
 DECODE_WHAT_HAPPENED_PARAGRAPHS = (1, 2)
 DECODE_IMPACT_BULLETS = (3, 4)
 
+# --- verifying the claims (rewriter.verify) --------------------------------
+#: Whether each answer's sentences are checked against the source by a second
+#: request (`REWRITER_VERIFY`): on for servers, off for the embedded model,
+#: whose 135M parameters cannot judge support (it writes valid JSON, not
+#: judgements), so the request would only cost time.
+EMBEDDED_VERIFY = False
+#: Upper bound on the verifier's answer: a label, a quote of at most 20
+#: words and a short note for each of some 15 sentences.
+VERIFY_MAX_TOKENS = 1536
+#: How closely a verifier's quote must match the item's text (rapidfuzz's
+#: partial_ratio, 0-100, after folding case, quote marks and spaces): high
+#: enough that a paraphrase is not a quote, low enough that a dropped comma
+#: or an elided word is.
+VERIFY_QUOTE_MATCH = 90
+#: A quote shorter than this (after folding) supports nothing: "the", "SEC".
+VERIFY_MIN_QUOTE_CHARS = 8
+
 # --- the article ----------------------------------------------------------
 
 
 #: The description is the overview cut at a word boundary to this many
 #: characters, then an ellipsis is added (so at most 176 in all).
 DESCRIPTION_MAX_CHARS = 175
+#: Widest limits of any article (the answer's schema and `rewriter check`);
+#: what one item's article is asked for, and reviewed against, is
+#: `ARTICLE_SIZES`' row for its source.
 OVERVIEW_WORDS = (40, 90)
 WHAT_HAPPENED_PARAGRAPHS = (1, 3)
 IMPACT_BULLETS = (3, 6)
+#: The article fits its source (`rewriter.sizing`): by the words of the
+#: item's title, subtitle and body, (at least that many source words,
+#: overview words, what-happened paragraphs, impact bullets). A wire item of
+#: one or two sentences (the median RSS item has under 40 words) carries a
+#: short overview and one paragraph: asked for the full 40-90 words and two
+#: paragraphs, a capable model padded with sentences about the item itself
+#: ("The report was published on 10 March 2023") or invented (issue 19).
+#: Impact stays three bullets, the fewest `rewriter check` accepts.
+ARTICLE_SIZES: tuple[tuple[int, tuple[int, int], tuple[int, int], int], ...] = (
+    (0, (20, 50), (1, 1), 3),
+    (80, (30, 70), (1, 2), 3),
+    (200, (40, 90), (2, 3), 3),
+)
+#: An overview shorter than this is not published, even after dropping
+#: unsupported sentences; longer than its size's maximum by half is blocked
+#: too (within that it is published, and not re-asked).
+MIN_OVERVIEW_WORDS = 15
+OVERVIEW_OVERRUN = 1.5
 #: Longest text we accept for one field of the answer (keeps runaway output
 #: from becoming an article).
 ANSWER_FIELD_MAX_CHARS = 1500

@@ -23,6 +23,7 @@ from rewriter.answer import RewriteAnswer
 from rewriter.gate import Allow, Finding, Source, examine
 from rewriter.gate.dates import Date, date_findings, dates, published_date
 from rewriter.similarity import NearCopies, fold, near, repeated_pairs, squash
+from rewriter.sizing import ArticleSize, article_size
 
 _MULTIPLIERS = {
     "%": 1, "percent": 1, "per cent": 1,
@@ -53,8 +54,6 @@ _ABBREVIATION = re.compile(
 #: Sentences shorter than this are never treated as copied from the prompt.
 _MIN_COPIED_WORDS = 6
 _COPY_SIMILARITY = 0.8
-#: Shortest overview we still publish (after dropping unsupported sentences, too).
-_MIN_OVERVIEW_WORDS_AFTER_DROP = 20
 #: Shortest paragraph and bullet that count as prose. Without a worked example
 #: a small model sometimes fills the lists with labels ("POSITIVE", "impact")
 #: or the headline; those are never published.
@@ -63,7 +62,6 @@ _MIN_BULLET_WORDS = 4
 #: Prose uses varied words: below this share of distinct words a text is a
 #: word repeated ("POSITIVE POSITIVE ..."), not a sentence.
 _MIN_DISTINCT_SHARE = 0.4
-_MIN_OVERVIEW_WORDS, _MAX_OVERVIEW_WORDS = policy.OVERVIEW_WORDS
 
 
 @dataclass(frozen=True)
@@ -75,8 +73,41 @@ class Figure:
     numeral: str = ""
 
 
-def figures(text: str) -> list[Figure]:
-    """Every number in the text, with magnitude words folded in."""
+def figures(text: str, lang: str = "en") -> list[Figure]:
+    """Every number in the text, with magnitude words folded in.
+
+    In another language than English, its own spellings count too: its
+    decimal mark and grouping and its words for large numbers ("2 millones de
+    euros" is 2,000,000; "2,5 Milliarden" 2,500,000,000), from CLDR
+    (`rewriter.gate.languages`), alongside the English reading.
+    """
+    found = _figures_en(text)
+    if not lang.lower().startswith("en"):
+        found += _figures_in(text, lang)
+    return found
+
+
+def _figures_in(text: str, lang: str) -> list[Figure]:
+    """The figures a language's own number words and marks spell."""
+    from rewriter.gate.languages import number_pattern, read_number, scale_words
+
+    pattern = number_pattern(lang)
+    if pattern is None or not _DIGIT.search(text):
+        return []
+    scales = dict(scale_words(lang))
+    found = []
+    for match in pattern.finditer(text):
+        number = read_number(match.group("num"), lang)
+        if number is None:
+            continue
+        value = number * scales.get((match.group("word") or "").lower(), 1)
+        numeral = f"{number:f}".rstrip("0").rstrip(".")  # as English writes it: "2,5" -> "2.5", "1.500.000" -> "1500000"
+        found.append(Figure(match.group(0).strip(), value, numeral))
+    return found
+
+
+def _figures_en(text: str) -> list[Figure]:
+    """Figures as English writes them."""
     found = []
     # What `_NUMBER.finditer` finds, tried only where a figure can start: the
     # full pattern is slow to try at every character of a long text.
@@ -107,12 +138,15 @@ class Facts:
     `published` (ISO time) grounds date expressions that agree with it
     ("13 March", "March 2023"), never other figures: "COVID-13" and "since
     2023" need the source. `allow` is the editors' list (`allow.yaml`; the
-    packaged one when not given).
+    packaged one when not given). `lang` is the answer's language and
+    `item_lang` the item's (the same when not given): the item's figures are
+    also read in its own language's number words. `outlet` is the name of the
+    outlet that published the item (`rewriter.gate.Source`).
     """
 
     def __init__(
         self, *texts: str, instructions: str = "", headlines: tuple[str, ...] = (), published: str = "",
-        allow: Allow | None = None, lang: str = "en",
+        allow: Allow | None = None, lang: str = "en", item_lang: str | None = None, outlet: str = "",
     ) -> None:  # fmt: skip
         self.published = published_date(published) if published else None
         self._texts = texts
@@ -120,10 +154,10 @@ class Facts:
             from rewriter.gate.allow import load_allow
 
             allow = load_allow()
-        self.source = Source("\n\n".join(texts), allow, lang)
+        self.source = Source("\n\n".join(texts), allow, lang, item_lang=item_lang, outlet=outlet)
         self._instructions = _instruction_sentences(instructions)
         self._headlines = [h for h in map(fold, headlines) if h]
-        self._examined: dict[str, list[Finding]] = {}
+        self._examined: dict[tuple[str, str], list[Finding]] = {}
 
     def thin(self, text: str, min_words: int) -> bool:
         """True when the text is a label, a word repeated, or the headline rather than prose."""
@@ -140,21 +174,26 @@ class Facts:
         folded = fold(text)
         return len(folded.split()) >= _MIN_COPIED_WORDS and self._instructions.matches(folded)
 
-    def rejects(self, sentence: str) -> bool:
-        return bool(self.unsupported(sentence)) or self.copied(sentence) or bool(self.gate(sentence))
+    def rejects(self, sentence: str, section: str = "") -> bool:
+        return bool(self.unsupported(sentence)) or self.copied(sentence) or bool(self.gate(sentence, section))
 
-    def gate(self, sentence: str) -> list[Finding]:
-        """The publish gate's findings for one sentence (remembered: review and drop both ask)."""
-        found = self._examined.get(sentence)
+    def gate(self, sentence: str, section: str = "") -> list[Finding]:
+        """The publish gate's findings for one sentence of a section (remembered: review and drop both ask)."""
+        found = self._examined.get((sentence, section))
         if found is None:
-            found = self._examined[sentence] = examine(sentence, self.source)
+            found = self._examined[(sentence, section)] = examine(sentence, self.source, section)
         return found
+
+    @cached_property
+    def size(self) -> ArticleSize:
+        """The lengths the answer was asked for, from the source's words (`rewriter.sizing`)."""
+        return article_size(word_count("\n\n".join(self._texts)))
 
     # The source's figures are found on first use: a Batch line for a server
     # without a grammar needs none of them, only the review of an answer does.
     @cached_property
     def _figures(self) -> list[Figure]:
-        return [f for text in self._texts for f in figures(text)]
+        return [f for text in self._texts for f in figures(text, self.source.item_lang)]
 
     @cached_property
     def values(self) -> list[float]:
@@ -189,7 +228,7 @@ class Facts:
         else:
             rest = text
         named = [Figure(d.text, float(d.year or d.day or 0)) for d in invented]
-        found = named + [f for f in figures(rest) if not self.supports(f)]
+        found = named + [f for f in figures(rest, self.source.lang) if not self.supports(f)]
         return sorted(found, key=lambda f: text.find(f.text)) if named else found
 
 
@@ -226,6 +265,12 @@ class Problem:
     blocking: bool = True
     figure: str = ""  # the invented figure, for "ungrounded"
     words: tuple[str, ...] = ()  # the words a gate rule objects to
+    sentence: str = ""  # the sentence at fault, where a finding is about one (the verifier's)
+
+
+def section_of(field: str) -> str:
+    """`impact[2]` -> `impact`: the section a field of the answer belongs to."""
+    return field.split("[", 1)[0]
 
 
 def _fields(answer: RewriteAnswer) -> list[tuple[str, str]]:
@@ -253,7 +298,7 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             )
     for name, text in _fields(answer):
         for sentence in sentences(text):
-            for finding in facts.gate(sentence):
+            for finding in facts.gate(sentence, section_of(name)):
                 problems.append(Problem(finding.rule, name, f"{name} {finding.describe()}", words=finding.words))
     for name, text in _fields(answer):
         if any(facts.copied(s) for s in sentences(text)):
@@ -274,17 +319,9 @@ def review(answer: RewriteAnswer, facts: Facts) -> list[Problem]:
             Problem("repeated", name, f"{name} repeats a sentence written earlier in the answer; say something new")
         )
     words = word_count(answer.overview)
-    if not _MIN_OVERVIEW_WORDS_AFTER_DROP <= words <= _MAX_OVERVIEW_WORDS * 3 // 2:
-        problems.append(
-            Problem("length", "overview", f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}")
-        )
-    elif not _MIN_OVERVIEW_WORDS <= words <= _MAX_OVERVIEW_WORDS:  # near enough to publish, still worth a re-ask
-        problems.append(
-            Problem(
-                "length", "overview",
-                f"overview has {words} words; write {_MIN_OVERVIEW_WORDS}-{_MAX_OVERVIEW_WORDS}", blocking=False,
-            )
-        )  # fmt: skip
+    (low, high), (least, most) = facts.size.overview_words, facts.size.overview_limits
+    if not least <= words <= most:  # far from what was asked: not published
+        problems.append(Problem("length", "overview", f"overview has {words} words; write {low}-{high}"))
     return problems
 
 
@@ -366,8 +403,9 @@ class Pruned:
     dropped: list[str] = field(default_factory=list)
 
 
-def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
-    """Remove sentences that carry unsupported figures or repeat earlier ones, repeated bullets and labels.
+def drop_unsupported(answer: RewriteAnswer, facts: Facts, rejected: frozenset[str] = frozenset()) -> Pruned | None:
+    """Remove sentences that carry unsupported figures or repeat earlier ones, repeated bullets and labels,
+    and the `rejected` ones (the verifier's unsupported claims, as written).
 
     Returns None when what is left would break a section's limits, so the
     caller falls back to a draft with warnings instead.
@@ -378,20 +416,20 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     def repeats(sentence: str) -> bool:
         return _repeats(sentence, written)
 
-    def keep(text: str) -> str:
+    def keep(text: str, section: str) -> str:
         kept = []
         for sentence in sentences(text):
-            if facts.rejects(sentence) or repeats(sentence):
+            if sentence in rejected or facts.rejects(sentence, section) or repeats(sentence):
                 dropped.append(sentence)
             else:
                 kept.append(sentence)
                 written.append(squash(sentence))
         return " ".join(kept)
 
-    overview = keep(answer.overview)
+    overview = keep(answer.overview, "overview")
     paragraphs = []
     for paragraph in answer.what_happened:
-        kept = keep(paragraph)
+        kept = keep(paragraph, "what_happened")
         if kept and facts.thin(kept, _MIN_PARAGRAPH_WORDS):  # a label, or a stub left after dropping
             dropped.append(kept)
         elif kept:
@@ -400,7 +438,8 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
     for bullet in answer.impact:
         if (
             facts.thin(bullet, _MIN_BULLET_WORDS)
-            or any(facts.rejects(s) or repeats(s) for s in sentences(bullet))
+            or bullet in rejected
+            or any(facts.rejects(s, "impact") or repeats(s) for s in sentences(bullet))
             or any(squash(bullet) == squash(b) for b in bullets)
         ):
             dropped.append(bullet)
@@ -409,7 +448,7 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts) -> Pruned | None:
         else:
             bullets.append(bullet)
     if (
-        facts.thin(overview, _MIN_OVERVIEW_WORDS_AFTER_DROP)
+        facts.thin(overview, policy.MIN_OVERVIEW_WORDS)
         or not paragraphs
         or len(bullets) < policy.IMPACT_BULLETS[0]
     ):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rewriter import policy
 from rewriter.answer import RewriteAnswer, parse_answer
@@ -22,7 +22,11 @@ from rewriter.prompts import DEFAULT_IMPACT_HEADING, Prompt
 from rewriter.render import (
     OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, describe, order_front_matter, render_body, render_document,
 )  # fmt: skip
-from rewriter.review import Facts, Problem, drop_unsupported, review
+from rewriter.review import Facts, Problem, Pruned, drop_unsupported, review, word_count
+from rewriter.sizing import article_size
+
+if TYPE_CHECKING:
+    from rewriter.verify import Verdict
 
 _RAW_ANSWER_IN_REASK = 2000
 _TRUNCATED = (
@@ -38,13 +42,18 @@ def published_phrase(published_at: str) -> str:
 
 
 def prompt_values(item: FeedItem) -> dict[str, str]:
+    """The prompt's variables: the item's texts, and the lengths its article is asked for."""
+    article = item.text.joined()
+    words = word_count(article)
     return {
         "title": item.text.title,
         "subtitle": item.text.subtitle,
         "published": published_phrase(item.publishedAt),
         "source": item.source.name,
         "category": item.category,
-        "article": item.text.joined(),
+        "source_words": str(words),
+        **article_size(words).prompt_values(),
+        "article": article,
     }
 
 
@@ -68,6 +77,8 @@ def facts_of(item: FeedItem, prompt: Prompt | None = None) -> Facts:
         published=item.publishedAt,
         allow=load_allow(prompt.folder if prompt is not None else None),
         lang=prompt.article_lang(item.lang) if prompt is not None else item.lang,  # the answer's language
+        item_lang=item.lang,
+        outlet=item.source.name,
     )
 
 
@@ -109,6 +120,8 @@ class Outcome:
     dropped: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     latency: float = 0.0
+    #: Tokens of the verification requests (also counted in `usage`).
+    verify_usage: dict[str, int] = field(default_factory=dict)
     #: The language the article is written in (default: the item's) and its headings.
     lang: str | None = None
     headings: tuple[str, str, str] | None = None
@@ -130,9 +143,15 @@ async def rewrite_item(
     *,
     attempts: int = policy.ANSWER_ATTEMPTS,
     review_reasks: bool = True,
+    verify: Verification | None = None,
 ) -> Outcome:
-    """Rewrite one item; mojibake left in any text the article shows keeps it a draft."""
-    outcome = await _answer_item(item, prompt, client, attempts=attempts, review_reasks=review_reasks)
+    """Rewrite one item; mojibake left in any text the article shows keeps it a draft.
+
+    With `verify`, every answer the review passes is checked claim by claim
+    by a second request (`rewriter.verify`), and what is published is only
+    ever an answer, or what is left of one, that the verifier supported.
+    """
+    outcome = await _answer_item(item, prompt, client, attempts=attempts, review_reasks=review_reasks, verify=verify)
     outcome.lang = prompt.article_lang(item.lang)
     outcome.headings = prompt.headings(outcome.lang)
     outcome.warnings += mojibake_warnings(outcome)
@@ -166,21 +185,53 @@ def mojibake_warnings(outcome: Outcome) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Verification:
+    """Verify each answer's claims with `model` (None: the writer's own)."""
+
+    model: str | None = None
+
+
+class _Verifier:
+    """One item's verification requests, with what they cost."""
+
+    def __init__(self, item: FeedItem, prompt: Prompt, facts: Facts, client: ModelClient, how: Verification) -> None:
+        self.item, self.prompt, self.facts, self.client, self.how = item, prompt, facts, client, how
+        self.usage: dict[str, int] = {}
+        self.cached = True
+
+    async def __call__(self, answer: RewriteAnswer) -> Verdict:
+        from rewriter.verify import verify as ask
+
+        verdict = await ask(
+            answer, self.item.text.joined(), self.facts, self.client, where=self.item.label, model=self.how.model,
+            folder=self.prompt.folder, same_language=self.prompt.article_lang(self.item.lang) == self.item.lang,
+        )  # fmt: skip
+        _add_usage(self.usage, verdict.usage)
+        self.cached = self.cached and verdict.cached
+        return verdict
+
+
 async def _answer_item(
-    item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int, review_reasks: bool
-) -> Outcome:
+    item: FeedItem, prompt: Prompt, client: ModelClient, *, attempts: int, review_reasks: bool,
+    verify: Verification | None = None,
+) -> Outcome:  # fmt: skip
     """Ask, validate, review and re-ask until the answer is clean or attempts run out.
 
     Without `review_reasks` only an unusable answer (cut off, not valid) is
-    asked again; the review's findings on a valid one are final.
+    asked again; the review's findings on a valid one are final. An answer
+    the review passes is verified (with `verify`) before it counts as clean:
+    verifying one the review already refuses would pay for a request whose
+    answer cannot change the re-ask.
     """
     base = build_messages(item, prompt)
     facts = facts_of(item, prompt)
+    verifier = _Verifier(item, prompt, facts, client, verify) if verify is not None else None
     messages = base
     usage: dict[str, int] = {}
     cached = True
     latency = 0.0
-    valid: list[tuple[RewriteAnswer, list[Problem]]] = []
+    valid: list[tuple[RewriteAnswer, list[Problem], Verdict | None]] = []
     last_reason = ""
     last_output: str | None = None
     for attempt in range(1, attempts + 1):
@@ -215,8 +266,12 @@ async def _answer_item(
             _add_usage(usage, completion.usage)
             latency += completion.latency
             problems = review(completion.parsed, facts)
-            valid.append((completion.parsed, problems))
-            if not problems or not review_reasks:
+            verdict = None
+            if verifier is not None and not any(p.blocking for p in problems):
+                verdict = await verifier(completion.parsed)
+                problems += verdict.problems
+            valid.append((completion.parsed, problems, verdict))
+            if not any(p.blocking for p in problems) or not review_reasks:
                 break
             problems_text = _reask_problems(problems)
             content = completion.content
@@ -236,19 +291,55 @@ async def _answer_item(
             usage=usage,
         )
     # Fewest blocking problems first; the earliest answer wins a tie.
-    ranked = sorted(valid, key=lambda pair: sum(p.blocking for p in pair[1]))
-    answer, problems = ranked[0]
+    ranked = sorted(valid, key=lambda entry: sum(p.blocking for p in entry[1]))
+    answer, problems, _ = ranked[0]
     outcome = Outcome(item, answer, client.endpoint.model, prompt.version, attempt, cached, usage=usage, latency=latency)
-    if not any(p.blocking for p in problems):
-        return outcome
-    for candidate, _ in ranked:
-        pruned = drop_unsupported(candidate, facts)
-        if pruned is not None and not any(p.blocking for p in review(pruned.answer, facts)):
-            outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
+    try:
+        if not any(p.blocking for p in problems):
             return outcome
-    outcome.problems = [p for p in problems if p.blocking]
-    outcome.warnings = [p.message for p in outcome.problems]
-    return outcome
+        for candidate, _, verdict in ranked:
+            pruned = await _pruned(candidate, verdict, facts, verifier)
+            if pruned is not None:
+                outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
+                return outcome
+        outcome.problems = [p for p in problems if p.blocking]
+        outcome.warnings = [p.message for p in outcome.problems]
+        return outcome
+    finally:
+        if verifier is not None:
+            outcome.verify_usage = verifier.usage
+            _add_usage(outcome.usage, verifier.usage)
+            outcome.cached = outcome.cached and verifier.cached
+
+
+async def _pruned(
+    candidate: RewriteAnswer, verdict: Verdict | None, facts: Facts, verifier: _Verifier | None
+) -> Pruned | None:
+    """The candidate without its unsupported sentences, when what is left is publishable.
+
+    Under verification what is left must be verified too: an answer the
+    review refused was never sent to the verifier, so what is left of it is
+    sent now (one request), and its own unsupported sentences dropped.
+    """
+    if verdict is not None and any(not p.sentence for p in verdict.problems):
+        return None  # the verifier gave no usable answer: nothing of it is verified
+    pruned = drop_unsupported(candidate, facts, verdict.rejected if verdict is not None else frozenset())
+    if pruned is None or any(p.blocking for p in review(pruned.answer, facts)):
+        return None
+    if verifier is None or verdict is not None:
+        return pruned
+    try:
+        second = await verifier(pruned.answer)
+    except CacheMiss:  # a replay of a run that never verified this: nothing unverified is published
+        return None
+    if not second.problems:
+        return pruned
+    if any(not p.sentence for p in second.problems):
+        return None
+    again = drop_unsupported(pruned.answer, facts, second.rejected)
+    if again is None or any(p.blocking for p in review(again.answer, facts)):
+        return None
+    return Pruned(again.answer, pruned.dropped + again.dropped)
 
 
 def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> dict[str, Any]:

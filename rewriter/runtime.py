@@ -98,12 +98,14 @@ class Run:
 
     async def rewrite(self, item: FeedItem) -> Outcome:
         """One item through this run's prompt and client, under its re-ask policy."""
-        from rewriter.rewrite import rewrite_item
+        from rewriter.rewrite import Verification, rewrite_item
 
         settings = self.settings
+        verify = Verification(settings.verify_model) if settings.resolved_verify() else None
         return await rewrite_item(
-            item, self.prompt, self.client, attempts=settings.attempts, review_reasks=settings.resolved_review_reasks()
-        )
+            item, self.prompt, self.client, attempts=settings.attempts, review_reasks=settings.resolved_review_reasks(),
+            verify=verify,
+        )  # fmt: skip
 
     async def aclose(self) -> None:
         try:

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     #: Re-ask after the review finds problems in a valid answer; None: yes for
     #: a server, `policy.EMBEDDED_REVIEW_REASKS` for the embedded model.
     review_reasks: bool | None = None
+    #: Verify each answer's claims with a second request (`rewriter.verify`);
+    #: None: yes for a server, `policy.EMBEDDED_VERIFY` for the embedded model.
+    verify: bool | None = None
+    #: The model that verifies (a cheaper one of the same server); None: the writer's.
+    verify_model: str | None = None
     prompts: Path | None = None
     #: Price overrides for the batch report's cost estimate (US dollars per
     #: million tokens; see policy.PRICES_PER_MILLION).
@@ -73,7 +78,7 @@ class Settings(BaseSettings):
     price_out: float | None = Field(default=None, ge=0)
     batch_discount: float = Field(default=policy.BATCH_DISCOUNT, ge=0, le=1)
 
-    @field_validator("price_in", "price_out", "review_reasks", mode="before")
+    @field_validator("price_in", "price_out", "review_reasks", "verify", "verify_model", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`REWRITER_PRICE_IN=` (as copied from .env.example) means: use the default."""
@@ -99,6 +104,11 @@ class Settings(BaseSettings):
         if self.openai_api_key is None and not self.openai_base_url:
             return Provider.LOCAL
         return Provider.OPENAI
+
+    def resolved_verify(self) -> bool:
+        if self.verify is not None:
+            return self.verify
+        return self.resolved_provider() is not Provider.LOCAL or policy.EMBEDDED_VERIFY
 
     def resolved_review_reasks(self) -> bool:
         if self.review_reasks is not None:

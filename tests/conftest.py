@@ -38,6 +38,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     cache = tmp_path / "cache"
     monkeypatch.setenv("REWRITER_CACHE_DIR", str(cache))
+    # Claim verification (on by default for servers) is a second request per
+    # answer: tests of everything else count and script the writer's requests
+    # alone, and the verification tests (tests/test_verify.py) turn it on.
+    monkeypatch.setenv("REWRITER_VERIFY", "0")
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     from rewriter.prompts import load_prompt
 

@@ -27,9 +27,9 @@ GOOD_ANSWER = {
         "Authorities also reported collecting another $15 million in proceeds from North Korean crypto heists.",
     ],
     "impact": [
-        "Law enforcement keeps raising the cost of laundering stolen crypto.",
+        "Law enforcement may keep raising the cost of laundering stolen crypto.",
         "Exchanges may face closer checks on flows tied to sanctioned actors.",
-        "Recovered proceeds show that on-chain funds can be traced and seized.",
+        "Recovered proceeds suggest that on-chain funds can be traced and seized.",
     ],
     "sentiment": "NEGATIVE",
 }
@@ -53,9 +53,56 @@ PLAIN_ANSWER = {
 
 
 def answer_for(request: dict[str, Any]) -> dict[str, Any]:
-    """GOOD_ANSWER for the seed story (its figures are in the source), else PLAIN_ANSWER."""
+    """GOOD_ANSWER for the seed story (its figures are in the source), else PLAIN_ANSWER;
+    a verification request gets every sentence supported (`supported_verdict`)."""
+    if is_verification(request):
+        return supported_verdict(request)
     story = json.dumps(request.get("messages", []))
     return GOOD_ANSWER if "$15 million" in story else PLAIN_ANSWER
+
+
+def is_verification(request: dict[str, Any]) -> bool:
+    """A claim-verification request (rewriter.verify), by its schema's name."""
+    return (request.get("response_format") or {}).get("json_schema", {}).get("name") == "verify"
+
+
+def numbered_sentences(request: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """The sentences a verification request numbers: (n, section, text)."""
+    text = request["messages"][-1]["content"].split("Article sentences:", 1)[1]
+    found = []
+    for line in text.strip().splitlines():
+        number, _, rest = line.partition(". (")
+        if number.isdigit():
+            section, _, sentence = rest.partition(") ")
+            found.append((int(number), section, sentence))
+    return found
+
+
+def supported_verdict(request: dict[str, Any], unsupported: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Every sentence supported, quoting the sentence's own longest shared run of the item,
+    except the numbers in `unsupported`."""
+    item = request["messages"][-1]["content"].split("News item:", 1)[1].split("Article sentences:", 1)[0]
+    labels = []
+    for n, section, sentence in numbered_sentences(request):
+        if n in unsupported:
+            labels.append({"n": n, "label": "unsupported", "quote": "", "note": "the item does not say this"})
+        elif section == "impact":
+            labels.append({"n": n, "label": "inference", "quote": item.strip().split("\n")[0][:80], "note": ""})
+        else:
+            labels.append({"n": n, "label": "supported", "quote": _shared_run(sentence, item), "note": ""})
+    return {"sentences": labels}
+
+
+def _shared_run(sentence: str, item: str) -> str:
+    """The longest run of the sentence's words that the item has, as the item writes it."""
+    words = sentence.rstrip(".").split()
+    for size in range(len(words), 1, -1):
+        for start in range(len(words) - size + 1):
+            run = " ".join(words[start : start + size])
+            at = item.lower().find(run.lower())
+            if at >= 0:
+                return item[at : at + len(run)]
+    return item.strip().split("\n")[0][:80]
 
 
 @dataclass

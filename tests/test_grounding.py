@@ -161,10 +161,10 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
 
 def test_sentences_copied_from_a_prompts_example_are_rejected() -> None:
     # a small model copies a worked example's sentences into unrelated stories
-    example_bullet = "Paused withdrawals can shake user confidence in centralised platforms."
+    example_bullet = "Paused withdrawals could shake user confidence in centralised platforms."
     instructions = f'Example answer: {{"impact": ["{example_bullet}", "Another point."]}}'
     facts = Facts(SEED_SOURCE, instructions=instructions)
-    copied = "Paused withdrawals can shake user confidence in centralised crypto platforms."
+    copied = "Paused withdrawals could shake user confidence in centralised crypto platforms."
     answer = RewriteAnswer.model_validate({**GOOD_ANSWER, "impact": [*GOOD_ANSWER["impact"], copied]})
     assert [p.message for p in review(answer, facts)] == [
         "impact[3] copies the example from the instructions instead of using the news item"

@@ -56,7 +56,8 @@ def test_article_text_is_never_a_template():
     prompt = load_prompt()
     nasty = "Price {{ title }} ${amount} {x} $title {{article}}"
     messages = prompt.render(
-        {"title": "T", "subtitle": "", "published": "1 May 2025", "source": "S", "category": "C", "article": nasty}
+        {"title": "T", "subtitle": "", "published": "1 May 2025", "source": "S", "category": "C", "source_words": "9",
+         "overview_words": "20-50", "paragraphs": "one paragraph", "bullets": "three", "article": nasty}
     )
     assert nasty in messages[1]["content"]
 

@@ -104,9 +104,9 @@ class DeferredClient(ModelClient):
         self._confirmed = True
         self._last: tuple[dict[str, Any], str, str | None] | None = None
 
-    def encoded(self, messages: list[dict[str, str]], fmt: str, numerals: Any = ()) -> tuple[dict[str, Any], str, str]:
+    def encoded(self, messages: list[dict[str, str]], fmt: str, numerals: Any = (), **options: Any) -> tuple[dict[str, Any], str, str]:
         """The body, key and JSON, remembered for `_send`, which gets the same body next."""
-        body, key, text = super().encoded(messages, fmt, numerals)
+        body, key, text = super().encoded(messages, fmt, numerals, **options)
         self._last = (body, key, text)
         return body, key, text
 

@@ -22,7 +22,7 @@ from rewriter.batch.deferred import AnswerPending
 from rewriter.batch.index import ArticleIndex
 from rewriter.batch.plan import BatchOptions, Planner, Target, pending_items
 from rewriter.batch.progress import make_progress
-from rewriter.batch.report import BatchReport, ItemReport, Tokens, failed_details, new_report, estimated_cost, write_report
+from rewriter.batch.report import BatchReport, ItemReport, Tokens, failed_details, new_report, run_cost, write_report
 from rewriter.errors import ModelError, RewriterError, unexpected
 from rewriter.output import atomic_write_async
 
@@ -123,7 +123,7 @@ async def run_batch(
         raise
     finally:
         report.wallTime = round(time.perf_counter() - started, 3)
-        report.model, report.cost = run.client.endpoint.model, estimated_cost(run.settings, run.client.endpoint.model, report.totals.tokens)
+        report.model, report.cost = run.client.endpoint.model, run_cost(run.settings, run.client.endpoint.model, report.totals)
         progress.close()
         index.close()
         if options.report is not None:

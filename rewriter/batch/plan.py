@@ -194,6 +194,9 @@ class Planner:
             tokens=Tokens(
                 input=outcome.usage.get("prompt_tokens", 0), output=outcome.usage.get("completion_tokens", 0)
             ),
+            verifyTokens=Tokens(
+                input=outcome.verify_usage.get("prompt_tokens", 0), output=outcome.verify_usage.get("completion_tokens", 0)
+            ),
             latency=round(outcome.latency, 4),
             error=f"written as a draft: {'; '.join(outcome.warnings)}" if blocked else None,
             **written_details(outcome, self.run.prompt.impact_heading),

@@ -66,6 +66,8 @@ class ItemReport(BaseModel):
     path: str | None = None
     cached: bool = False
     tokens: Tokens = Field(default_factory=Tokens)
+    #: Of `tokens`, those of the claim verification requests (REWRITER_VERIFY).
+    verifyTokens: Tokens = Field(default_factory=Tokens)
     latency: float = 0.0
     error: str | None = None
     title: str | None = None
@@ -93,6 +95,8 @@ class Totals(BaseModel):
     draft: int = 0
     pending: int = 0
     tokens: Tokens = Field(default_factory=Tokens)
+    #: Of `tokens`, those of the claim verification requests.
+    verifyTokens: Tokens = Field(default_factory=Tokens)
 
 
 class BatchRound(BaseModel):
@@ -231,6 +235,8 @@ class BatchReport(BaseModel):
         if not entry.cached:  # tokens spent by this run, not replayed from the cache
             t.tokens.input += entry.tokens.input
             t.tokens.output += entry.tokens.output
+            t.verifyTokens.input += entry.verifyTokens.input
+            t.verifyTokens.output += entry.verifyTokens.output
 
 
 # --- what the review page needs -------------------------------------------------
@@ -307,6 +313,16 @@ def estimated_cost(settings: Any, model: str, tokens: Tokens, *, batch: bool = F
     return round(cost * (1 - settings.batch_discount) if batch else cost, 6)
 
 
+def run_cost(settings: Any, model: str, totals: Totals) -> float | None:
+    """The run's estimated cost: the writer's tokens at its model's price, the
+    verification's at the verifier's (REWRITER_VERIFY_MODEL, a cheaper one)."""
+    verifier = settings.verify_model or model
+    written = Tokens(input=totals.tokens.input - totals.verifyTokens.input,
+                     output=totals.tokens.output - totals.verifyTokens.output)  # fmt: skip
+    parts = [estimated_cost(settings, model, written), estimated_cost(settings, verifier, totals.verifyTokens)]
+    return None if None in parts else round(sum(p for p in parts if p is not None), 6)
+
+
 def new_report(sources: list[str | Path], out: Path) -> BatchReport:
     return BatchReport(sources=[str(s) for s in sources], out=str(out.resolve()), startedAt=now_iso())
 
@@ -375,6 +391,8 @@ def summary_table(report: BatchReport) -> Any:
         ("tokens in", t.tokens.input),
         ("tokens out", t.tokens.output),
     ]
+    if t.verifyTokens.input or t.verifyTokens.output:
+        rows.append(("of which verification in / out", f"{t.verifyTokens.input} / {t.verifyTokens.output}"))
     if report.batch is not None:
         b = report.batch
         rows[1] = ("written from batch answers", t.cached)

@@ -41,6 +41,13 @@ def batch_path_problem(settings: Any, via: str) -> str | None:
         )
     if via == "batch-api" and settings.resolved_provider() is Provider.LOCAL:
         return "--via batch-api needs a server with a Batch API: set OPENAI_BASE_URL and OPENAI_API_KEY"
+    verifier = settings.verify_model
+    if settings.resolved_verify() and verifier and verifier != (settings.model or verifier):
+        # A Batch file (OpenAI's, vllm run-batch's) holds requests to one model.
+        return (
+            f"a Batch file holds requests to one model, so REWRITER_VERIFY_MODEL ({verifier}) must be "
+            f"the writer's model ({settings.model}) on the Batch paths; unset it, or verify online"
+        )
     return None
 
 

@@ -6,6 +6,12 @@ review (`rewriter.review`) turns findings into re-asks, dropped sentences or
 draft warnings, the same cure as invented figures; `rewriter check` runs the
 rules that need no source (glued words, mixed scripts, exclamations).
 
+Rules that compare the article's words with the item's (off the story,
+quotations) stay silent when the item is in another language than the
+article: they cannot judge a translation, the verifier can. The Impact rules
+(hedged, no certain future, no record the item lacks) apply to the bullets of
+that section only, which `examine` is told with `section`.
+
 Free of pydantic and openai so `rewriter check` can import it.
 """
 
@@ -13,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rewriter.gate.impact import certain_future, unhedged, unsupported_history
+from rewriter.gate.meta import meta_talk
 from rewriter.gate.names import unsupported_names, unsupported_quotations
 from rewriter.gate.prose import (
     exclamations,
@@ -25,7 +33,7 @@ from rewriter.gate.prose import (
 from rewriter.gate.source import Allow, Source
 from rewriter.gate.story import off_story
 
-__all__ = ["RULES", "Allow", "Finding", "Source", "describe", "examine"]
+__all__ = ["IMPACT_SECTION", "RULES", "Allow", "Finding", "Source", "describe", "examine"]
 
 #: Rule name -> how a warning or re-ask says what is wrong with the words.
 RULES: dict[str, str] = {
@@ -38,7 +46,13 @@ RULES: dict[str, str] = {
     "exclamation": "exclaims ({words}); news prose uses no '!'",
     "fragment": "strings headline phrases together with dashes instead of writing a sentence",
     "off-story": "is not about the news item",
+    "meta": "talks about the news item or its publication ({words}) instead of the news; leave that out",
+    "certain": "states the future as certain ({words}); an impact is a possibility: write may, could or might",
+    "unhedged": "states an impact as fact; write it as a possibility (may, could, might)",
+    "history": "claims {words}, which the news item does not say; compare only as the item does",
 }
+#: The section whose sentences are inference, and the rules only it has.
+IMPACT_SECTION = "impact"
 _SENTENCE_IN_MESSAGE = 120
 
 
@@ -61,8 +75,9 @@ def describe(rule: str, words: tuple[str, ...], sentence: str) -> str:
     return f'{RULES[rule].format(words=named)}, in: "{quoted}"'
 
 
-def examine(sentence: str, source: Source) -> list[Finding]:
-    """Every objection of the gate to one sentence, given the item's source."""
+def examine(sentence: str, source: Source, section: str = "") -> list[Finding]:
+    """Every objection of the gate to one sentence of an answer's `section`
+    (overview, what_happened, impact), given the item's source."""
     found: list[Finding] = []
 
     def add(rule: str, words: list[str]) -> None:
@@ -79,12 +94,22 @@ def examine(sentence: str, source: Source) -> list[Finding]:
     if glued:  # a glued token is one fault, not also an invented name
         names = [n for n in names if not any(g in n or n in g for g in glued)]
     add("name", names)
-    add("quote", unsupported_quotations(sentence, source))
+    same = source.same_language
+    add("quote", unsupported_quotations(sentence, source) if same else [])
     add("unknown", unknown_words(sentence, source) if english else [])
     add("shouting", [w for w in shouting(sentence, source) if not any(w in n for n in names)])
     add("exclamation", exclamations(sentence))
     if fragment(sentence):
         found.append(Finding("fragment", sentence))
-    if off_story(sentence, source):
+    meta = meta_talk(sentence, source) if english else []
+    add("meta", meta)
+    if same and not meta and off_story(sentence, source):  # meta-talk is its own fault
         found.append(Finding("off-story", sentence))
+    if section == IMPACT_SECTION and english:
+        certain = certain_future(sentence)
+        add("certain", certain)
+        if not certain and unhedged(sentence):
+            found.append(Finding("unhedged", sentence))
+    # A record or superlative the item does not make is unsupported in any section.
+    add("history", unsupported_history(sentence, source) if english else [])
     return found

@@ -61,6 +61,16 @@ def _parts(sentence: str) -> tuple[tuple[str, str], ...]:
     return tuple((raw, part) for raw in sentence.split() for part in _PART.findall(raw))
 
 
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def _humps(part: str) -> list[str]:
+    """The camel-case humps of a word part, its possessive aside: "CoinDesk's",
+    "MakerDAO's" and "TrueUSD's" are the names CoinDesk, MakerDAO and TrueUSD
+    (two humps), not three words run together."""
+    return HUMP.findall(_POSSESSIVE_END.sub("", part))
+
+
 def _camel_glue(humps: list[str]) -> bool:
     """Words run together in camel case: three humps or more ("IMF'sWarningsAbout"),
     or a function word first ("WhileEthereum"); two capitalised words are a name ("BlackRock")."""
@@ -93,7 +103,7 @@ def visible_glue(text: str) -> list[str]:
         return []
     found = [raw for raw in text.split() if len(raw) > 6 and _PUNCTUATION_GLUE.search(raw) and not _LINK.search(raw)]
     for raw, part in _parts(text):
-        if raw not in found and len(part) >= 7 and _camel_glue(HUMP.findall(part)):
+        if raw not in found and len(part) >= 7 and _camel_glue(_humps(part)):
             found.append(raw)
     return found
 
@@ -113,7 +123,7 @@ def glued_words(sentence: str, source: Source) -> list[str]:
 
 
 def _glued(part: str, source: Source) -> bool:
-    humps = HUMP.findall(part)
+    humps = _humps(part)
     if _camel_glue(humps):
         return True
     tail = _APOSTROPHE_S_WORD.search(part)

@@ -18,6 +18,9 @@ _APOSTROPHE_S = re.compile(r"['’]s\b", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 _INNER_HYPHEN = re.compile(r"(?<=\w)[-–](?=\w)")
 _RAW = re.compile(r"\S+")
+_OUTLET_SEPARATOR = re.compile(r"\s*(?::|\||\s[-–—]\s)\s*")
+#: "u.k.", "u.s.a.": single letters each followed by a dot.
+_DOTTED_INITIALS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}")
 #: Lower-case words that may join the capitalised words of one name.
 CONNECTORS = frozenset({"of", "and", "the", "for", "de", "del", "la", "van", "von", "&", "on", "du", "y"})
 
@@ -29,10 +32,16 @@ def fold_text(text: str, hyphen: str = " ") -> str:
 
 
 def fold(text: str, hyphen: str = " ") -> str:
-    """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces."""
+    """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces.
+
+    The squashed spelling (`hyphen=""`) also writes dotted initials as one
+    word, so "U.K." and "UK" (and the aliases of either) are the same name.
+    """
     text = _APOSTROPHE_S.sub("", text.lower())
     if "-" in text or "–" in text:
         text = _INNER_HYPHEN.sub(hyphen, text)
+    if not hyphen and "." in text:
+        text = _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", ""), text)
     return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
 
 
@@ -95,7 +104,9 @@ def runs(text: str) -> tuple[tuple[str, ...], ...]:
             current, pending = [], []
             continue
         tail = raw[token_match.end():] if token_match else raw
-        if tail.strip("'’s)\"”") and tail not in ("'s", "’s"):  # punctuation after the word ends the name
+        # Punctuation after the word ends the name, and so does a possessive:
+        # "the Federal Reserve's Jerome Powell" is two names, each judged alone.
+        if (tail.strip("'’s)\"”") and tail not in ("'s", "’s")) or token.endswith(("'s", "’s")) or tail in ("'s", "’s"):
             runs.append(current)
             current, pending = [], []
     if current:
@@ -135,12 +146,89 @@ class Allow:
 
 
 class Source:
-    """Title, subtitle and body of one item, with what the rules look up in it."""
+    """Title, subtitle and body of one item, with what the rules look up in it.
 
-    def __init__(self, text: str, allow: Allow | None = None, lang: str = "en") -> None:
+    `lang` is the article's language, `item_lang` the item's (the article's
+    when not given): when they differ, the rules that compare the article's
+    words with the item's stay silent, and place and language names are
+    matched through their names in the item's language (`translated_names`).
+    `outlet` is the name of the outlet that published the item
+    (`item.source.name`): the prompt gives it to the model, so it is a known
+    name, but a sentence about who published the item is meta-talk
+    (`rewriter.gate.meta`).
+    """
+
+    def __init__(
+        self, text: str, allow: Allow | None = None, lang: str = "en", *, item_lang: str | None = None, outlet: str = ""
+    ) -> None:
         self.text = text
         self.allow = allow or Allow()
         self.lang = lang
+        self.item_lang = item_lang or lang
+        # A feed's title often follows the outlet's name ("CoinDesk: Bitcoin,
+        # Ethereum, Crypto News and Price Data"): both are the outlet's names.
+        self.outlet = _OUTLET_SEPARATOR.split(outlet, 1)[0].strip() if outlet else ""
+        self.outlet_key = fold_text(self.outlet).strip() if self.outlet else ""
+        self.outlet_keys = frozenset(k for k in (self.outlet_key, fold_text(outlet).strip() if outlet else "") if k)
+
+    @cached_property
+    def same_language(self) -> bool:
+        """True when the article is written in the item's language (regions aside)."""
+        return self.lang.split("-")[0].lower() == self.item_lang.split("-")[0].lower()
+
+    @cached_property
+    def _cognate_index(self) -> dict[str, tuple[str, ...]]:
+        """The source's words without accents, by their first three letters."""
+        index: dict[str, list[str]] = {}
+        for word in self.words:
+            plain = _unaccented(word)
+            if len(plain) >= 4:
+                index.setdefault(plain[:3], []).append(plain)
+        return {k: tuple(v) for k, v in index.items()}
+
+    def cognate(self, word: str) -> bool:
+        """Whether an item in another language writes the word as a cognate:
+        "británica" for 'British', "Industria" for 'Industry', the German
+        genitive "Woods" for 'Wood'. Only across languages (a translated name
+        cannot be found word for word); the same prefix of four letters, or
+        rapidfuzz's ratio of at least `COGNATE_MATCH`."""
+        if self.same_language:
+            return False
+        plain = _unaccented(fold_word(word))
+        if len(plain) < 4:
+            return False
+        from rapidfuzz import fuzz
+
+        return any(
+            w[:4] == plain[:4] or fuzz.ratio(w, plain) >= COGNATE_MATCH for w in self._cognate_index.get(plain[:3], ())
+        )
+
+    @cached_property
+    def translated_names(self) -> frozenset[str]:
+        """Folded names, in the article's language, of the places and languages
+        the item names in its own ("español" -> spanish, spain); empty when the
+        two languages are the same."""
+        if self.same_language:
+            return frozenset()
+        from rewriter.gate.languages import place_names, stemmer
+
+        folded, found = self.folded, set()
+        stems = stemmer(self.item_lang)
+        by_prefix: dict[str, list[str]] = {}
+        for word in self.words:
+            by_prefix.setdefault(word[:4], []).append(word)
+        roots = frozenset(stems.stemWords(sorted(self.words))) if stems is not None else frozenset()
+        for name, names in place_names(self.item_lang, self.lang):
+            if " " in name or stems is None:
+                if f" {name} " in folded:
+                    found |= names
+                continue
+            # An inflected form: the same stem ("française" of "français"), or
+            # the name's stem opening the word ("italiana" of "italiano").
+            root = stems.stemWord(name)
+            if root in roots or any(w.startswith(root) and len(w) <= len(name) + 2 for w in by_prefix.get(root[:4], ())):
+                found |= names
+        return frozenset(found)
 
     # The source's own analysis is done on first use by a rule, and not kept
     # beyond the item: a Batch line needs none of it, and a long run would
@@ -167,7 +255,8 @@ class Source:
     @cached_property
     def exact_tokens(self) -> frozenset[str]:
         """Tokens as the source spells them (for capitals: `GANG` is not `gang`)."""
-        return frozenset(t.strip("'’") for t in TOKEN.findall(self.text))
+        # a hyphenated compound's parts too: "COIN" of "COIN-Aktien", "SEC" of "SEC-registered"
+        return frozenset(p.strip("'’") for t in TOKEN.findall(self.text) for p in (t, *t.split("-")))
 
     @cached_property
     def acronyms(self) -> frozenset[str]:
@@ -199,6 +288,18 @@ class Source:
     @cached_property
     def stems(self) -> frozenset[str]:
         return frozenset(stem(w) for w in self.words if w not in STOPWORDS)
+
+
+#: How alike (rapidfuzz ratio, 0-100) a word and its cognate in the item's
+#: language are: "Initiative" and "Iniciativa" 80, "Industry" and "Industria"
+#: 82; unrelated words of the same opening stay under 60.
+COGNATE_MATCH = 75
+
+
+def _unaccented(word: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def acronym_key(token: str) -> str:

@@ -5,6 +5,11 @@ share enough with the source's. Impact bullets are inferential ("Investors may
 reassess their exposure"), so market words on the editors' list count as on
 the story too. The threshold was calibrated on tests/fixtures/gate-labelled.jsonl
 (bench/gate.py): see bench/README.md, "Publish gate".
+
+A sentence that reads as inference ("… points to renewed buying interest",
+"Cheaper fees may encourage more activity") says, by its nature, something
+the item does not: it needs one word of the story, not a quarter of its
+words. Whether the inference is sound is the verifier's to judge.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rewriter.gate.impact import unhedged
 from rewriter.gate.source import Source
 from rewriter.gate.words import STOPWORDS, stem
 
@@ -41,7 +47,10 @@ def story_words(sentence: str, source: Source) -> tuple[list[str], list[str]]:
 
 
 def off_story(sentence: str, source: Source) -> bool:
-    """True when too few of the sentence's own words (neutral ones aside) are the story's."""
+    """True when too few of the sentence's own words (neutral ones aside) are the story's:
+    a quarter for a statement, one for an inference."""
     shared, missing = story_words(sentence, source)
     judged = len(shared) + len(missing)
-    return judged >= MIN_CONTENT_WORDS and len(shared) < ON_STORY_SHARE * judged
+    if judged < MIN_CONTENT_WORDS or len(shared) >= ON_STORY_SHARE * judged:
+        return False
+    return not shared or unhedged(sentence)

@@ -98,8 +98,13 @@ def known(word: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def common(word: str) -> bool:
-    """True for a word of frequency 1e-6 or more (Zipf 3), or an inflection of one."""
-    return _listed(fold_word(word), _lists()[1])
+    """True for a word of frequency 1e-6 or more (Zipf 3), or an inflection of one;
+    a hyphenated word when each part is ("So-called", "Long-term": wordfreq
+    splits hyphenated words, so its list has the parts, not the whole)."""
+    w = fold_word(word)
+    if _listed(w, _lists()[1]):
+        return True
+    return "-" in w and all(_listed(p, _lists()[1]) for p in w.split("-") if p)
 
 
 def split_glued(word: str) -> list[str] | None:
