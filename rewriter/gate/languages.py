@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rewriter.gate.source import fold_text
+from rewriter.gate.words import fold_text
 
 #: The powers of ten CLDR gives long number forms for ("0 millones").
 _SCALES = ("1000", "1000000", "1000000000", "1000000000000")

@@ -12,37 +12,14 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
-from rewriter.gate.words import STOPWORDS, TOKEN, fold_word, scripts, stem
+from rewriter.gate.words import STOPWORDS, TOKEN, fold, fold_text, fold_word, scripts, stem
 
-_APOSTROPHE_S = re.compile(r"['’]s\b", re.IGNORECASE)
-_NON_WORD = re.compile(r"[^\w\s]+|_")
-_INNER_HYPHEN = re.compile(r"(?<=\w)[-–](?=\w)")
 _RAW = re.compile(r"\S+")
 _OUTLET_SEPARATOR = re.compile(r"\s*(?::|\||\s[-–—]\s)\s*")
-#: "u.k.", "u.s.a.": single letters each followed by a dot.
-_DOTTED_INITIALS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}")
 #: Lower-case words that may join the capitalised words of one name.
 CONNECTORS = frozenset({"of", "and", "the", "for", "de", "del", "la", "van", "von", "&", "on", "du", "y"})
 
 
-@lru_cache(maxsize=16384)
-def fold_text(text: str, hyphen: str = " ") -> str:
-    """`fold`, remembered: for the short phrases of answers, which the rules fold in turn."""
-    return fold(text, hyphen)
-
-
-def fold(text: str, hyphen: str = " ") -> str:
-    """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces.
-
-    The squashed spelling (`hyphen=""`) also writes dotted initials as one
-    word, so "U.K." and "UK" (and the aliases of either) are the same name.
-    """
-    text = _APOSTROPHE_S.sub("", text.lower())
-    if "-" in text or "–" in text:
-        text = _INNER_HYPHEN.sub(hyphen, text)
-    if not hyphen and "." in text:
-        text = _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", ""), text)
-    return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
 
 
 def capitalised(token: str) -> bool:

@@ -160,3 +160,32 @@ def _stemmer():
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of a folded word: "warned" and "warning" -> "warn"."""
     return _stemmer().stemWord(word)
+
+
+# --- folding text to compare it (source.py and languages.py both fold) ----------
+
+_APOSTROPHE_S = re.compile(r"['’]s\b", re.IGNORECASE)
+_NON_WORD = re.compile(r"[^\w\s]+|_")
+_INNER_HYPHEN = re.compile(r"(?<=\w)[-–](?=\w)")
+#: "u.k.", "u.s.a.": single letters each followed by a dot.
+_DOTTED_INITIALS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.){2,}")
+
+
+@lru_cache(maxsize=16384)
+def fold_text(text: str, hyphen: str = " ") -> str:
+    """`fold`, remembered: for the short phrases of answers, which the rules fold in turn."""
+    return fold(text, hyphen)
+
+
+def fold(text: str, hyphen: str = " ") -> str:
+    """Lower case, no possessive 's, punctuation to spaces, hyphens to `hyphen`; padded with spaces.
+
+    The squashed spelling (`hyphen=""`) also writes dotted initials as one
+    word, so "U.K." and "UK" (and the aliases of either) are the same name.
+    """
+    text = _APOSTROPHE_S.sub("", text.lower())
+    if "-" in text or "–" in text:
+        text = _INNER_HYPHEN.sub(hyphen, text)
+    if not hyphen and "." in text:
+        text = _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", ""), text)
+    return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
