@@ -55,6 +55,10 @@ DESCRIPTION_MAX_CHARS = 175
 OVERVIEW_WORDS = (40, 90)
 WHAT_HAPPENED_PARAGRAPHS = (1, 3)
 IMPACT_BULLETS = (3, 6)
+#: The hedges an Impact bullet is asked to carry, named by the review's
+#: re-asks (the review also accepts likely, suggests, points to, ...:
+#: `rewriter.gate.impact`).
+IMPACT_HEDGES = ("may", "could", "might")
 #: Longest text we accept for one field of the answer (keeps runaway output
 #: from becoming an article).
 ANSWER_FIELD_MAX_CHARS = 1500
