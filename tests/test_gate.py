@@ -500,7 +500,7 @@ def test_hedged_bullets_pass(sentence: str) -> None:
 SPANISH_ITEM = (
     "Telefónica invierte 2 millones de euros en cadena de bloques\n\n"
     "La operadora anunció el lunes una inversión de 2 millones de euros en un proyecto español. "
-    "El fondo alcanzará 1,5 mil millones de euros en 2025."
+    "El fondo alcanzará 1,5 mil millones de euros en 2025. El Banco Central Europeo no comentó."
 )
 
 
@@ -511,6 +511,7 @@ def test_an_item_in_another_language_grounds_its_figures_names_and_is_not_judged
         "The fund is expected to reach 1.5 billion euros in 2025.",
         "The operator closed the deal on Monday.",  # no English word in the item: not judged off-story
         "The investment may draw more blockchain projects to Spain.",
+        "The European Central Bank did not comment.",  # a translated name of ordinary words: not judged
     ]:
         assert facts.unsupported(sentence) == [] and facts.gate(sentence, "what_happened") == [], sentence
     assert [f.text for f in facts.unsupported("Telefónica will invest 3 million euros.")] == ["3 million"]
