@@ -490,6 +490,8 @@ def test_impact_bullets_read_as_inference(sentence: str, rule: str, words: tuple
         "The exploit suggests DeFi protocols remain exposed.",
         "Potential losses could deter new users of DeFi lending.",
         "The record exploit may weigh on DeFi.",  # the item says "record"
+        "Lending pools could record more withdrawals.",  # the verb
+        "The most likely outcome is that lending pools may stay thin.",
     ],
 )
 def test_hedged_bullets_pass(sentence: str) -> None:

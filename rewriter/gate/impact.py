@@ -50,6 +50,10 @@ _HISTORY = re.compile(
 )
 
 
+#: Words after which "record" is the verb ("may record more outflows").
+_BEFORE_A_VERB = frozenset({"may", "might", "could", "would", "will", "can", "should", "to", "not"})
+
+
 def certain_future(sentence: str) -> list[str]:
     """"will", "is set to", ... not governed by an earlier hedge ("may ask whether banks will")."""
     found = []
@@ -76,7 +80,16 @@ def unsupported_history(sentence: str, source: Source) -> list[str]:
     for match in _HISTORY.finditer(sentence):
         words = match.group(0)
         plain = _SUPERLATIVES.get(words.lower())
-        if source.has(words) or (plain is not None and plain in source.words):
+        if source.has(words) or (plain is not None and plain in source.words) or _not_a_claim(sentence, match):
             continue
         found.append(words)
     return found
+
+
+def _not_a_claim(sentence: str, match: re.Match[str]) -> bool:
+    """"may record", "to record" (the verb), "the most likely" (a hedge)."""
+    words = match.group(0).lower()
+    if words.startswith("record") and " " not in words and "-" not in words:
+        before = sentence[: match.start()].split()
+        return bool(before) and before[-1].lower() in _BEFORE_A_VERB
+    return words.endswith(("most likely", "least likely"))
