@@ -490,13 +490,18 @@ def test_impact_bullets_read_as_inference(sentence: str, rule: str, words: tuple
         "The exploit suggests DeFi protocols remain exposed.",
         "Potential losses could deter new users of DeFi lending.",
         "The record exploit may weigh on DeFi.",  # the item says "record"
-        "Lending pools could record more withdrawals.",  # the verb
         "The most likely outcome is that lending pools may stay thin.",
     ],
 )
 def test_hedged_bullets_pass(sentence: str) -> None:
     item = Source("Record Euler DeFi Exploit\n\nThe attacker drained lending pools.", load_allow())
     assert examine(sentence, item, "impact") == []
+
+
+def test_record_the_verb_is_no_claim() -> None:
+    item = Source("Euler DeFi Protocol Exploited for Nearly $185M\n\nLending pools were drained.", load_allow())
+    assert examine("Lending pools could record more withdrawals.", item, "impact") == []
+    assert [f.words for f in examine("Lending pools could see record withdrawals.", item, "impact")] == [("record",)]
 
 
 SPANISH_ITEM = (
