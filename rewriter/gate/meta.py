@@ -54,7 +54,8 @@ _LEAVES_OUT = re.compile(
     r"offer|clarify|report|identify|list|confirm)\b"
     r"|\b(?:is|was|are|were|has\s+been|have\s+been)\s+not\s+(?:specified|mentioned|stated)\b"
     r"|\bno\s+(?:further\s+|other\s+|additional\s+|more\s+)?(?:details|information|specifics|explanation)\s+"
-    r"(?:\w+\s+){0,4}?(?:was|were|is|are|has\s+been|have\s+been)\s+(?:given|provided|available|disclosed|offered|shared|mentioned|reported)\b",
+    r"(?:\w+\s+){0,4}?(?:was|were|is|are|has\s+been|have\s+been)\s+"
+    r"(?:given|provided|available|disclosed|offered|shared|mentioned|reported)\b",
     re.IGNORECASE,
 )
 #: Verbs of publishing and reporting.
@@ -80,7 +81,9 @@ _KEYS = (
     "mentioned", "stated", "details", "information", "specifics", "explanation", "according", "n't", "n’t", " not ",
 )  # fmt: skip
 _TEXT_NOUN_WORD = re.compile(rf"\b(?:{_TEXT_NOUN})\b")
-_ACCORDING = re.compile(rf"\baccording\s+to\s+(?:(?:the|this|a|an)\s+)?(?:news\s+)?(?P<noun>{_TEXT_NOUN})\b", re.IGNORECASE)
+_ACCORDING = re.compile(
+    rf"\baccording\s+to\s+(?:(?:the|this|a|an)\s+)?(?:news\s+)?(?P<noun>{_TEXT_NOUN})\b", re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=1)
