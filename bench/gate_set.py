@@ -56,7 +56,8 @@ CAPABLE_SOURCES: dict[str, dict] = {
         "title": "Telefónica invierte 2 millones de euros en cadena de bloques",
         "text": "Telefónica invierte 2 millones de euros en cadena de bloques\n\nLa operadora anunció el lunes una "
                 "inversión de 2 millones de euros en un proyecto español de cadena de bloques. El fondo del "
-                "proyecto alcanzará 1,5 mil millones de euros en 2025.",
+                "proyecto alcanzará 1,5 mil millones de euros en 2025. Ni el Banco Central Europeo ni el Banco de "
+                "España comentaron la inversión.",
         "publishedAt": "2023-03-13T09:00:00.000Z", "lang": "es", "outlet": "Expansión",
     },
     "capable-de": {
@@ -91,6 +92,7 @@ CAPABLE: list[tuple[str, str, str, str, str]] = [
     ("capable-es", "overview", "The operator announced the investment on Monday.", "good", ""),
     ("capable-es", "what_happened", "The project's fund is expected to reach 1.5 billion euros in 2025.", "good", ""),
     ("capable-es", "impact", "The investment may draw more blockchain projects to Spain.", "good", ""),
+    ("capable-es", "what_happened", "Neither the European Central Bank nor the Bank of Spain commented on the investment.", "good", ""),
     ("capable-de", "overview", "Germany's central bank puts the crypto losses of German investors at 2.5 billion euros.", "good", ""),
     ("capable-de", "impact", "The warning could make investors more careful with cryptocurrencies.", "good", ""),
     ("capable-es", "what_happened", "Telefónica will invest 3 million euros in the project.", "bad", "figure"),

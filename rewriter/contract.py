@@ -11,6 +11,8 @@ its words. The lengths come into the prompt from `policy.ARTICLE_SIZES`
 
 from __future__ import annotations
 
+from rewriter import policy
+
 #: Finding kind -> words of the packaged prompt (system.md, user.md) that state it,
 #: compared with white space folded.
 STATED: dict[str, str] = {
@@ -26,7 +28,8 @@ STATED: dict[str, str] = {
     "off-story": "Write about the news",
     "meta": "no sentence about the news item, the report or this article, about who published it or when",
     # Impact: inference, and reads as one
-    "unhedged": "hedge it (may, could, might)",
+    # the same hedges the review's re-ask names: change both together
+    "unhedged": f"hedge it ({', '.join(policy.IMPACT_HEDGES)})",
     "certain": "never state the future as certain",
     "history": "never claim a record, a superlative or a history",
     # plain, readable sentences

@@ -93,6 +93,10 @@ ARTICLE_SIZES: tuple[tuple[int, tuple[int, int], tuple[int, int], int], ...] = (
 #: too (within that it is published, and not re-asked).
 MIN_OVERVIEW_WORDS = 15
 OVERVIEW_OVERRUN = 1.5
+#: The hedges an Impact bullet is asked to carry, named by the review's
+#: re-asks (the review also accepts likely, suggests, points to, ...:
+#: `rewriter.gate.impact`).
+IMPACT_HEDGES = ("may", "could", "might")
 #: Longest text we accept for one field of the answer (keeps runaway output
 #: from becoming an article).
 ANSWER_FIELD_MAX_CHARS = 1500

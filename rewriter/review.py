@@ -101,7 +101,7 @@ def _figures_in(text: str, lang: str) -> list[Figure]:
         if number is None:
             continue
         value = number * scales.get((match.group("word") or "").lower(), 1)
-        numeral = f"{number:f}".rstrip("0").rstrip(".")  # as English writes it: "2,5" -> "2.5", "1.500.000" -> "1500000"
+        numeral = f"{number:f}".rstrip("0").rstrip(".")  # as English writes it: "2,5" -> "2.5"
         found.append(Figure(match.group(0).strip(), value, numeral))
     return found
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rewriter import policy
 from rewriter.gate.impact import certain_future, unhedged, unsupported_history
 from rewriter.gate.meta import meta_talk
 from rewriter.gate.names import unsupported_names, unsupported_quotations
@@ -35,6 +36,7 @@ from rewriter.gate.story import off_story
 
 __all__ = ["IMPACT_SECTION", "RULES", "Allow", "Finding", "Source", "describe", "examine"]
 
+_HEDGES = ", ".join(policy.IMPACT_HEDGES[:-1]) + " or " + policy.IMPACT_HEDGES[-1]
 #: Rule name -> how a warning or re-ask says what is wrong with the words.
 RULES: dict[str, str] = {
     "name": "names {words}, which the news item does not mention",
@@ -47,8 +49,8 @@ RULES: dict[str, str] = {
     "fragment": "strings headline phrases together with dashes instead of writing a sentence",
     "off-story": "is not about the news item",
     "meta": "talks about the news item or its publication ({words}) instead of the news; leave that out",
-    "certain": "states the future as certain ({words}); an impact is a possibility: write may, could or might",
-    "unhedged": "states an impact as fact; write it as a possibility (may, could, might)",
+    "certain": f"states the future as certain ({{words}}); an impact is a possibility: write {_HEDGES}",
+    "unhedged": f"states an impact as fact; write it as a possibility ({', '.join(policy.IMPACT_HEDGES)})",
     "history": "claims {words}, which the news item does not say; compare only as the item does",
 }
 #: The section whose sentences are inference, and the rules only it has.

@@ -53,6 +53,8 @@ _HISTORY = re.compile(
 
 #: Ways of saying "the most there has ever been": an item that says one grounds the others.
 _RECORD = ("ever", "all-time", "lifetime", "record", "records", "historic", "of all time")
+#: Words after which "record" is the verb ("may record more outflows").
+_BEFORE_A_VERB = frozenset({"may", "might", "could", "would", "will", "can", "should", "to", "not"})
 
 
 def certain_future(sentence: str) -> list[str]:
@@ -81,9 +83,18 @@ def unsupported_history(sentence: str, source: Source) -> list[str]:
     for match in _HISTORY.finditer(sentence):
         words = match.group(0)
         plain = _SUPERLATIVES.get(words.lower())
-        if source.has(words) or (plain is not None and plain in source.words):
+        if source.has(words) or (plain is not None and plain in source.words) or _not_a_claim(sentence, match):
             continue
         if words.lower() in _RECORD and any(source.has(w) for w in _RECORD):
             continue  # "its lowest level ever" of an item's "all-time low" or "lifetime lows"
         found.append(words)
     return found
+
+
+def _not_a_claim(sentence: str, match: re.Match[str]) -> bool:
+    """"may record", "to record" (the verb), "the most likely" (a hedge)."""
+    words = match.group(0).lower()
+    if words.startswith("record") and " " not in words and "-" not in words:
+        before = sentence[: match.start()].split()
+        return bool(before) and before[-1].lower() in _BEFORE_A_VERB
+    return words.endswith(("most likely", "least likely"))

@@ -54,7 +54,8 @@ _LEAVES_OUT = re.compile(
     r"offer|clarify|report|identify|list|confirm)\b"
     r"|\b(?:is|was|are|were|has\s+been|have\s+been)\s+not\s+(?:specified|mentioned|stated)\b"
     r"|\bno\s+(?:further\s+|other\s+|additional\s+|more\s+)?(?:details|information|specifics|explanation)\s+"
-    r"(?:\w+\s+){0,4}?(?:was|were|is|are|has\s+been|have\s+been)\s+(?:given|provided|available|disclosed|offered|shared|mentioned|reported)\b",
+    r"(?:\w+\s+){0,4}?(?:was|were|is|are|has\s+been|have\s+been)\s+"
+    r"(?:given|provided|available|disclosed|offered|shared|mentioned|reported)\b",
     re.IGNORECASE,
 )
 #: Verbs of publishing and reporting.
@@ -63,9 +64,9 @@ _PUBLISHED = re.compile(
     r"cover(?:ed|s)|carr(?:ied|ies)|broke|ran|appeared|made\s+public|came\s+out)\b",
     re.IGNORECASE,
 )
-_FRAME_STEMS = frozenset(
-    stem(w)
-    for w in (
+#: Words of the publication frame: who, how and when, none of them the story's.
+_FRAME_WORDS = tuple(
+    (
         "publish published publishes post posted report reported reports released release wrote written updated "
         "cover covered covers carried carries broke ran appeared made public came out first originally initially "
         "extensively widely multiple several various many online "
@@ -74,14 +75,22 @@ _FRAME_STEMS = frozenset(
         "september october november december"
     ).split()
 )
-_TEXT_NOUN_STEMS = frozenset(stem(n) for n in _TEXT_NOUNS)
 #: A word each of the patterns `_SELF`, `_LEAVES_OUT` and `_ACCORDING` needs.
 _KEYS = (
     "item", "article", "excerpt", "snippet", "blurb", "write", "report", "stor", "piece", "text", "specified",
     "mentioned", "stated", "details", "information", "specifics", "explanation", "according", "n't", "n’t", " not ",
 )  # fmt: skip
 _TEXT_NOUN_WORD = re.compile(rf"\b(?:{_TEXT_NOUN})\b")
-_ACCORDING = re.compile(rf"\baccording\s+to\s+(?:(?:the|this|a|an)\s+)?(?:news\s+)?(?P<noun>{_TEXT_NOUN})\b", re.IGNORECASE)
+_ACCORDING = re.compile(
+    rf"\baccording\s+to\s+(?:(?:the|this|a|an)\s+)?(?:news\s+)?(?P<noun>{_TEXT_NOUN})\b", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmed() -> tuple[frozenset[str], frozenset[str]]:
+    """The frame words and the text nouns, stemmed on first use (the stemmer
+    is not loaded when `rewriter check` imports the gate)."""
+    return frozenset(map(stem, _FRAME_WORDS)), frozenset(map(stem, _TEXT_NOUNS))
 
 
 def meta_talk(sentence: str, source: Source) -> list[str]:
@@ -120,8 +129,9 @@ def _about_publication(sentence: str, source: Source) -> list[str]:
     """A publishing verb with the outlet or the text as its subject, and no
     other word of the story: "The report was published on 10 March 2023."."""
     words = content_stems(sentence)
+    frame, text_nouns = _stemmed()
     outlet = _stems(source.outlet_key)
-    if _TEXT_NOUN_STEMS.isdisjoint(words) and not (outlet and outlet.issubset(words)):
+    if text_nouns.isdisjoint(words) and not (outlet and outlet.issubset(words)):
         return []
     verb = _PUBLISHED.search(sentence)
     if verb is None:
@@ -129,7 +139,7 @@ def _about_publication(sentence: str, source: Source) -> list[str]:
     nouns = {stem(n) for n in _TEXT_NOUN_WORD.findall(sentence.lower()) if n not in source.words}
     if not nouns and not (outlet and outlet.issubset(words)):
         return []
-    rest = [w for w in words if w not in _FRAME_STEMS and w not in outlet and w not in nouns]
+    rest = [w for w in words if w not in frame and w not in outlet and w not in nouns]
     if any(w in source.stems for w in rest):
         return []
     return [verb.group(0)]

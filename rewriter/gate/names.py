@@ -8,7 +8,9 @@ from "North Korea"), when the editors' list allows it (aliases such as
 SEC = Securities and Exchange Commission, and domain words such as Bitcoin),
 when it is the outlet's own name (the prompt gives it to the model), or when
 the item names the place or language in its own language ("español" grounds
-Spanish and Spain; `rewriter.gate.languages`).
+Spanish and Spain; `rewriter.gate.languages`). In an item of another
+language, a name made only of ordinary English words ("European Central
+Bank") is a translation and is not judged.
 
 A capital that opens a sentence is grammar unless the word is rare: a word
 among the 20,000 most frequent English words (wordfreq) that starts a sentence
@@ -137,7 +139,21 @@ def _run_supported(run: list[str], source: Source) -> bool:
 
 def unsupported_names(sentence: str, source: Source) -> list[str]:
     """Names in the sentence that the source does not support, as written."""
-    return [" ".join(run) for run in name_candidates(sentence, source) if not _run_supported(run, source)]
+    return [
+        " ".join(run) for run in name_candidates(sentence, source)
+        if not _run_supported(run, source) and not _translated(run, source)
+    ]  # fmt: skip
+
+
+def _translated(run: list[str], source: Source) -> bool:
+    """A name of ordinary words in an item of another language: "European
+    Central Bank" for "Banco Central Europeo" is a translation the lexical
+    rule cannot judge (the verifier can). Proper names do not translate, so a
+    run with a rare word or an acronym ("Deutsche Telekom", "ECB") is judged."""
+    if source.same_language:
+        return False
+    words = [w for w in run if w.lower() not in CONNECTORS]
+    return bool(words) and all(common(w) and not acronym(w) and not mixed_case(w) for w in words)
 
 
 def quotations(sentence: str) -> list[str]:
