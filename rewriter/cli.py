@@ -228,7 +228,7 @@ def batch(
         policy.BATCH_FILE_MAX_MB, "--file-mb", min=1, max=policy.BATCH_FILE_MAX_MB, help="batch-api: most MB in one Batch file.",
     ),
     full_text: Optional[str] = typer.Option(
-        None, "--full-text", is_flag=False, flag_value="thin", metavar="[thin|always|off]",
+        None, "--full-text", metavar="[thin|always|off]",
         help=f"Fetch the page a thin item (under {policy.FULL_TEXT_THIN_WORDS} words) links to and rewrite from its "
         "article; 'always': every item with a link (default: REWRITER_FULL_TEXT, off). Put it after the feeds.",
     ),
@@ -568,8 +568,20 @@ def _interrupted_status() -> int:
     return 128 + (_received[-1] if _received else signal.SIGINT)
 
 
+def _bare_full_text(argv: list[str]) -> list[str]:
+    """`--full-text` with no mode after it means `--full-text=thin` (typer's
+    options take a value or none, not either)."""
+    modes = ("thin", "always", "off")
+    return [
+        "--full-text=thin" if arg == "--full-text" and (i + 1 == len(argv) or argv[i + 1].lower() not in modes) else arg
+        for i, arg in enumerate(argv)
+    ]
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    if "--full-text" in sys.argv:
+        sys.argv[1:] = _bare_full_text(sys.argv[1:])
     try:
         if sys.argv[1:2] == ["check"]:  # the hook's fast path: see run_check
             sys.exit(run_check(sys.argv[2:]))
