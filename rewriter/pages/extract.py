@@ -1,17 +1,17 @@
 """The article in a web page: its title and main text, chrome left out.
 
 trafilatura finds the main text (it drops navigation, ads, related links,
-comments and newsletter boxes, and keeps the paragraphs); readability-lxml is
-the fallback for pages where trafilatura keeps almost nothing. Measured side
-by side on the article-extraction benchmark in bench/extraction.py (figures
-in bench/README.md, "Full text").
+comments and newsletter boxes, and keeps the paragraphs), with its own
+fallbacks (a readability port and jusText) on pages its rules empty.
+readability-lxml is the alternative measured beside it on the
+article-extraction benchmark (bench/extraction.py; bench/README.md, "Full
+text"): 0.954 against 0.960, so it is not a dependency; `pip install
+'rewriter[bench]'` brings it for the bench.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from rewriter import policy
 
 
 @dataclass(frozen=True)
@@ -53,16 +53,6 @@ def _readability(html: str, url: str | None) -> Extracted:
 EXTRACTORS = {"trafilatura": _trafilatura, "readability": _readability}
 
 
-def extract_article(html: str, url: str | None = None, extractor: str = "auto") -> Extracted:
-    """The page's title and main text. `auto`: trafilatura, then readability-lxml
-    when trafilatura keeps fewer than `policy.PAGE_FALLBACK_WORDS` words and
-    readability finds more."""
-    if extractor != "auto":
-        return EXTRACTORS[extractor](html, url)
-    first = _trafilatura(html, url)
-    if first.words >= policy.PAGE_FALLBACK_WORDS:
-        return first
-    second = _readability(html, url)
-    if second.words > first.words:
-        return Extracted(first.title or second.title, second.text)
-    return first
+def extract_article(html: str, url: str | None = None, extractor: str = "trafilatura") -> Extracted:
+    """The page's title and main text (`extractor` other than trafilatura: for the bench)."""
+    return EXTRACTORS[extractor](html, url)
