@@ -141,6 +141,8 @@ LOCAL_REPEAT_PENALTY = 1.1
 #: An item whose own text (title, description, body) has fewer words than this
 #: is thin: `--full-text` fetches the page it links to.
 FULL_TEXT_THIN_WORDS = 80
+#: trafilatura's precision mode keeping fewer words than this: ask its default mode.
+PAGE_FALLBACK_WORDS = 50
 #: Where the fetcher says it comes from (its User-Agent names rewriter and this).
 PROJECT_URL = "https://github.com/rewriter-dev/rewriter"
 #: Requests to one host at once, whatever `--concurrency` is.

@@ -243,3 +243,82 @@ def test_full_text_flag_checks_its_value(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_text(feed([("A title", "Short.", None)]), encoding="utf-8")
     result = run_cli("batch", "--out", "out", "--full-text=sometimes", "feed.xml", cwd=tmp_path)
     assert result.returncode == 2 and "--full-text takes thin, always or off" in result.stderr
+
+
+# --- the fetcher and its guard, as a library --------------------------------
+
+
+def _page(server: PageServer, path: str, **kwargs):
+    import asyncio
+
+    from rewriter.cache import ResponseCache
+    from rewriter.pages.source import FullText
+    from rewriter.settings import CacheMode, FullTextMode
+
+    async def go():
+        pages = FullText(ResponseCache(Path("cache"), CacheMode.OFF), FullTextMode.ALWAYS, frozenset({"127.0.0.1"}), **kwargs)
+        try:
+            return await pages.page(server.base + path)
+        finally:
+            await pages.aclose()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.2", "0.0.0.0", "10.1.2.3", "169.254.169.254", "[::1]", "[::ffff:127.0.0.1]"])
+def test_private_addresses_are_refused_after_resolution(host: str) -> None:
+    import asyncio
+
+    from rewriter.pages.guard import PageRefused, check_url, resolve
+
+    _, name, port = check_url(f"http://{host}:8080/story")
+    with pytest.raises(PageRefused, match="private, loopback or link-local"):
+        asyncio.run(resolve(name, port, frozenset({"127.0.0.1"})))
+
+
+def test_at_most_two_requests_per_host_at_once(tmp_path: Path, pages: PageServer) -> None:
+    import asyncio
+
+    from rewriter.cache import ResponseCache
+    from rewriter.pages.source import FullText
+    from rewriter.settings import CacheMode, FullTextMode
+
+    body = fixture_page("sciencealert-plumes")
+    for n in range(6):
+        pages.routes[f"/slow{n}"] = Route(body, delay=0.2)
+
+    async def go() -> None:
+        full = FullText(ResponseCache(tmp_path / "c", CacheMode.OFF), FullTextMode.ALWAYS, frozenset({"127.0.0.1"}), concurrency=8)
+        try:
+            await asyncio.gather(*(full.page(f"{pages.base}/slow{n}") for n in range(6)))
+        finally:
+            await full.aclose()
+
+    asyncio.run(go())
+    assert pages.most_active == policy.PAGE_REQUESTS_PER_HOST
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_compressed_pages_are_read(pages: PageServer, encoding: str) -> None:
+    import gzip
+
+    import brotli
+
+    raw = fixture_page("aljazeera-helicopter")
+    body = gzip.compress(raw) if encoding == "gzip" else brotli.compress(raw)
+    pages.routes["/packed"] = Route(body, headers={"Content-Type": "text/html", "Content-Encoding": encoding})
+    page = _page(pages, "/packed")
+    assert "preliminary reports do not indicate" in page.text
+    assert encoding in pages.requests[-1]["headers"]["Accept-Encoding"]
+
+
+def test_a_page_over_the_limit_once_decompressed_is_refused(pages: PageServer) -> None:
+    import gzip
+
+    from rewriter.pages.guard import PageRefused
+
+    bomb = gzip.compress(b"<p>" + b"a" * (policy.PAGE_MAX_BYTES + 10) + b"</p>")
+    pages.routes["/bomb"] = Route(bomb, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
+    assert len(bomb) < 100_000
+    with pytest.raises(PageRefused, match="MB limit"):
+        _page(pages, "/bomb")
