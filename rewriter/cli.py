@@ -261,10 +261,6 @@ def batch(
         raise typer.Exit(EXIT_USAGE)
     settings = _settings(model=model)
     mode = _full_text_mode(full_text, settings.full_text)
-    if mode.value != "off" and (via is not Via.ONLINE or export_requests is not None):
-        err("error: --full-text (REWRITER_FULL_TEXT) fetches pages while sending requests from here; "
-            "it does not go with --via batch-api or --export-requests yet")  # fmt: skip
-        raise typer.Exit(EXIT_USAGE)
     allowed = frozenset(h.strip().lower().strip("[]") for h in (allow_private_hosts or "").split(",") if h.strip())
     options = BatchOptions(
         out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name,

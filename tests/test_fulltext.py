@@ -322,3 +322,15 @@ def test_a_page_over_the_limit_once_decompressed_is_refused(pages: PageServer) -
     assert len(bomb) < 100_000
     with pytest.raises(PageRefused, match="MB limit"):
         _page(pages, "/bomb")
+
+
+def test_exported_batch_requests_carry_the_pages(tmp_path: Path, use_fake, pages: PageServer) -> None:
+    items = [(title, "A short item.", pages.base + path) for path, (_, title) in ARTICLES.items()]
+    (tmp_path / "feed.xml").write_text(feed(items), encoding="utf-8")
+    result = run_cli("batch", "feed.xml", "--out", "out", "--full-text", "--allow-private-hosts", "127.0.0.1",
+                     "--export-requests", "requests.jsonl", cwd=tmp_path)  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    lines = (tmp_path / "requests.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3 and use_fake.requests == []
+    assert "Goddard Space Flight Center" in "".join(lines)
+    assert "written from their pages" in result.stderr

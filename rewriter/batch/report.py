@@ -194,9 +194,11 @@ class BatchReport(BaseModel):
         yield from self.items
 
     def take_entries(self, other: BatchReport) -> None:
-        """Make `other`'s entries and totals this report's (no copy of the entries)."""
+        """Make `other`'s entries and totals this report's (no copy of the entries),
+        and its full-text counts when it has them (the round that fetched the pages)."""
         self.close()
         self.items, self.totals = other.items, other.totals
+        self.fullText = other.fullText or self.fullText
         self._spilled, self._spilled_count = other._spilled, other._spilled_count
         other._spilled, other._spilled_count, other.items = None, 0, []
 
