@@ -334,3 +334,58 @@ def test_exported_batch_requests_carry_the_pages(tmp_path: Path, use_fake, pages
     assert len(lines) == 3 and use_fake.requests == []
     assert "Goddard Space Flight Center" in "".join(lines)
     assert "written from their pages" in result.stderr
+
+
+def test_an_allowed_host_name_is_asked_at_the_address_checked_under_its_own_name(pages: PageServer) -> None:
+    import asyncio
+
+    from rewriter.cache import ResponseCache
+    from rewriter.pages.source import FullText
+    from rewriter.settings import CacheMode, FullTextMode
+
+    pages.routes["/plumes"] = Route(fixture_page("sciencealert-plumes"))
+
+    async def go():
+        full = FullText(ResponseCache(Path("c"), CacheMode.OFF), FullTextMode.ALWAYS, frozenset({"localhost"}))
+        try:
+            return await full.page(f"http://localhost:{pages.port}/plumes")
+        finally:
+            await full.aclose()
+
+    try:
+        page = asyncio.run(go())
+    except Exception as exc:  # localhost resolving to ::1 first, where nothing listens
+        pytest.skip(f"localhost is not 127.0.0.1 here: {exc}")
+    assert "Goddard" in page.text
+    assert pages.requests[-1]["headers"]["Host"] == f"localhost:{pages.port}"
+
+
+def test_an_unreadable_robots_txt_means_nothing_is_fetched(pages: PageServer) -> None:
+    from rewriter.pages.guard import PageRefused
+
+    pages.routes["/robots.txt"] = Route(b"down", status=503, headers={"Content-Type": "text/plain"})
+    with pytest.raises(PageRefused, match="robots.txt could not be read"):
+        _page(pages, "/plumes")
+    assert pages.paths() == ["/robots.txt"]
+
+
+def test_a_page_read_before_is_used_when_its_server_is_down(tmp_path: Path, pages: PageServer) -> None:
+    import asyncio
+
+    from rewriter.cache import ResponseCache
+    from rewriter.pages.source import FullText
+    from rewriter.settings import CacheMode, FullTextMode
+
+    cache = ResponseCache(tmp_path / "c", CacheMode.USE)
+
+    async def read():
+        full = FullText(cache, FullTextMode.ALWAYS, frozenset({"127.0.0.1"}))
+        try:
+            return await full.page(pages.base + "/crash")
+        finally:
+            await full.aclose()
+
+    first = asyncio.run(read())
+    pages.routes["/crash"] = Route(b"oops", status=500, headers={"Content-Type": "text/plain"})
+    assert asyncio.run(read()) == first
+    cache.close()

@@ -131,9 +131,16 @@ class FullText:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
         async with self._slots:
-            fetched = await self.fetcher.fetch(
-                url, stored.get("etag") if stored else None, stored.get("lastModified") if stored else None
-            )  # fmt: skip
+            try:
+                fetched = await self.fetcher.fetch(
+                    url, stored.get("etag") if stored else None, stored.get("lastModified") if stored else None
+                )  # fmt: skip
+            except PageRefused:
+                if stored is None:
+                    raise
+                # The page was read before and is down now: its article stays what
+                # it was, rather than turning into one written from the feed's text.
+                return Extracted(stored.get("title", ""), stored.get("text", ""))
         if fetched.html is None and stored is not None:
             return Extracted(stored.get("title", ""), stored.get("text", ""))
         if fetched.html is None:
