@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 from rewriter.normalise import normalise_line, normalise_text, source_hash
 
@@ -31,6 +31,14 @@ class SourceRef(BaseModel):
     type: str
     #: The page the article was written from (`--full-text`); absent otherwise.
     url: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _absent_url(self, handler: Any) -> Any:
+        """No `url: null` in front matter or reports when there is no page."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("url") is None:
+            data.pop("url", None)
+        return data
 
 
 def iso_utc(value: Any) -> str:

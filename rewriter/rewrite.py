@@ -279,7 +279,7 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
         "updatedAt": expanded_at,
         "lang": lang,
         "externalId": item.externalId,
-        "source": item.source.model_dump(exclude_none=True),
+        "source": item.source.model_dump(),
         "category": item.category,
         "tags": item.tags,
         "stickyWeight": item.stickyWeight,
