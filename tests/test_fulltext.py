@@ -108,6 +108,9 @@ def test_thin_items_are_rewritten_from_their_pages_end_to_end(tmp_path: Path, us
     assert pages.most_active <= policy.PAGE_REQUESTS_PER_HOST
     assert "thin items" in result.stderr and "written from their pages" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "out", "run.json", "cache"])
+    checked = run_cli("check", str(out), "--include-drafts", "--format", "json", cwd=tmp_path)
+    problems = json.loads(checked.stdout)["problems"]
+    assert not [p for p in problems if "url" in p["message"] or "sourceText" in p["message"] or "itemHash" in p["message"]]
 
     # a rerun finds every article current and fetches nothing
     pages.requests.clear()
