@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from rewriter import policy  # noqa: E402
 from tests.pageserver import PageServer, Route, fixture_page  # noqa: E402
 
-NAMES = ["sciencealert-plumes", "aljazeera-helicopter", "panarmenian-news"]
+NAMES = ["ledger-etf-inflows", "coinwire-exchange-halt", "tribune-stablecoin-audit"]
 
 
 async def pool(urls: list[str], concurrency: int, get) -> None:

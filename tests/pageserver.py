@@ -20,7 +20,8 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 
 def fixture_page(name: str) -> bytes:
-    """One of the benchmark's article pages (chrome and all), as served."""
+    """One of the article pages written for the tests (fictional news sites,
+    chrome and all), as served."""
     return gzip.decompress((PAGES / f"{name}.html.gz").read_bytes())
 
 

@@ -1,7 +1,9 @@
 """`rewriter batch --full-text`: thin items rewritten from their linked pages.
 
-Pages are served from 127.0.0.1 (tests/pageserver.py): real article pages
-with their chrome from the article-extraction benchmark, and hostile ones.
+Pages are served from 127.0.0.1 (tests/pageserver.py): article pages of
+fictional news sites written for these tests, with their chrome (menus,
+consent banner, ads, share bars, related links, newsletter box, comments,
+footer, scripts), and hostile ones.
 The model is the fake OpenAI-compatible server; the CLI runs as a user runs it.
 """
 
@@ -21,9 +23,9 @@ from tests.conftest import run_cli
 from tests.pageserver import PageServer, Route, fixture_page
 
 ARTICLES = {
-    "/plumes": ("sciencealert-plumes", "NASA Just Confirmed There Are Water Plumes Above The Surface of Jupiter's Moon Europa"),
-    "/crash": ("aljazeera-helicopter", "US service members killed in Afghanistan helicopter crash"),
-    "/iran": ("panarmenian-news", "Amnesty: More than 100 protesters killed in Iran unrest"),
+    "/etf": ("ledger-etf-inflows", "Spot bitcoin funds log a fifth straight week of inflows as the basis trade unwinds"),
+    "/halt": ("coinwire-exchange-halt", "Harborline exchange halts withdrawals for nine hours after hot-wallet signing fault"),
+    "/stablecoin": ("tribune-stablecoin-audit", "Stablecoin issuer Lumen Dollar publishes first audited reserve report after redemption scare"),
 }
 CONSENT = (
     b"<html><head><title>Before you continue</title></head><body><h1>We value your privacy</h1>"
@@ -92,8 +94,11 @@ def test_thin_items_are_rewritten_from_their_pages_end_to_end(tmp_path: Path, us
         assert meta["ai"]["sourceText"] == "page"
     # the page's own words reached the model, not the chrome around them
     prompts = json.dumps([r["messages"] for r in use_fake.requests])
-    assert "Goddard Space Flight Center" in prompts
-    assert "preliminary reports do not indicate it was caused by enemy fire" in prompts
+    assert "head of research at Northgate Digital" in prompts
+    assert "preliminary findings do not indicate that any customer funds were taken" in prompts
+    for chrome in ("142 partners", "Miners sell reserves as hashprice", "Not your keys, not your coins",
+                   "Story continues below", "READ ALSO", "Crypto, decoded", "Most read in Finance"):  # fmt: skip
+        assert chrome not in prompts, chrome
     # the consent wall is not used: the item goes on with its own text, with a warning
     consent = found["item-4"]
     assert "url" not in consent["source"] and "sourceText" not in consent["ai"]
@@ -124,7 +129,7 @@ def test_thin_items_are_rewritten_from_their_pages_end_to_end(tmp_path: Path, us
                      "--allow-private-hosts", "127.0.0.1", cwd=tmp_path)  # fmt: skip
     assert forced.returncode in (0, 1), forced.stderr
     sent = {r["path"]: r["headers"].get("If-None-Match") for r in pages.requests}
-    assert sent["/plumes"] == '"sciencealert-plumes"'
+    assert sent["/etf"] == '"ledger-etf-inflows"'
     assert [m["ai"]["sourceHash"] for m in by_guid(tmp_path / "out2").values()] == [m["ai"]["sourceHash"] for m in found.values()]
 
 
@@ -200,7 +205,7 @@ HOSTILE = {
 def test_hostile_pages_warn_and_the_items_go_on_with_their_feed_text(tmp_path: Path, use_fake, pages: PageServer) -> None:
     pages.routes.update({path: route for path, (route, _) in HOSTILE.items()})
     other = PageServer("127.0.0.2")  # another loopback address, not allowed
-    pages.routes["/to-loopback"].headers["Location"] = other.base + "/plumes"
+    pages.routes["/to-loopback"].headers["Location"] = other.base + "/etf"
     links = [pages.base + p for p in HOSTILE if p != "/loop2"]
     links += ["ftp://127.0.0.1/article", "file:///etc/passwd", "http://169.254.169.254/latest/meta-data/"]
     items = [(f"Hostile story number {i}", "Thin text.", link) for i, link in enumerate(links, 1)]
@@ -223,19 +228,19 @@ def test_hostile_pages_warn_and_the_items_go_on_with_their_feed_text(tmp_path: P
 
 
 def test_a_mislabelled_charset_is_read_as_what_it_is(tmp_path: Path, use_fake, pages: PageServer) -> None:
-    name, title = ARTICLES["/plumes"]
-    page = fixture_page(name).replace(b"A team led by researchers", "A caf\u00e9 team led by researchers".encode("utf-8"))
+    name, title = ARTICLES["/etf"]
+    page = fixture_page(name).replace(b"A team led by analysts", "A caf\u00e9 team led by analysts".encode("utf-8"))
     pages.routes["/latin"] = Route(page, headers={"Content-Type": "text/html; charset=iso-8859-1"})
     (tmp_path / "feed.xml").write_text(feed([(title, "Short.", pages.base + "/latin")]), encoding="utf-8")
     result = run_cli("batch", "feed.xml", "--out", "out", "--full-text", "--allow-private-hosts", "127.0.0.1", cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr
     prompts = json.dumps([r["messages"] for r in use_fake.requests], ensure_ascii=False)
-    assert "A café team led by researchers" in prompts and "cafÃ©" not in prompts
+    assert "A café team led by analysts" in prompts and "cafÃ©" not in prompts
 
 
 def test_private_hosts_are_refused_unless_named(tmp_path: Path, use_fake, pages: PageServer) -> None:
-    name, title = ARTICLES["/plumes"]
-    (tmp_path / "feed.xml").write_text(feed([(title, "Short.", pages.base + "/plumes")]), encoding="utf-8")
+    name, title = ARTICLES["/etf"]
+    (tmp_path / "feed.xml").write_text(feed([(title, "Short.", pages.base + "/etf")]), encoding="utf-8")
     result = run_cli("batch", "feed.xml", "--out", "out", "--full-text", cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr
     assert pages.requests == []
@@ -286,7 +291,7 @@ def test_at_most_two_requests_per_host_at_once(tmp_path: Path, pages: PageServer
     from rewriter.pages.source import FullText
     from rewriter.settings import CacheMode, FullTextMode
 
-    body = fixture_page("sciencealert-plumes")
+    body = fixture_page("ledger-etf-inflows")
     for n in range(6):
         pages.routes[f"/slow{n}"] = Route(body, delay=0.2)
 
@@ -307,11 +312,11 @@ def test_compressed_pages_are_read(pages: PageServer, encoding: str) -> None:
 
     import brotli
 
-    raw = fixture_page("aljazeera-helicopter")
+    raw = fixture_page("coinwire-exchange-halt")
     body = gzip.compress(raw) if encoding == "gzip" else brotli.compress(raw)
     pages.routes["/packed"] = Route(body, headers={"Content-Type": "text/html", "Content-Encoding": encoding})
     page = _page(pages, "/packed")
-    assert "preliminary reports do not indicate" in page.text
+    assert "preliminary findings do not indicate" in page.text
     assert encoding in pages.requests[-1]["headers"]["Accept-Encoding"]
 
 
@@ -335,7 +340,7 @@ def test_exported_batch_requests_carry_the_pages(tmp_path: Path, use_fake, pages
     assert result.returncode in (0, 1), result.stderr
     lines = (tmp_path / "requests.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and use_fake.requests == []
-    assert "Goddard Space Flight Center" in "".join(lines)
+    assert "head of research at Northgate Digital" in "".join(lines)
     assert "written from their pages" in result.stderr
 
 
@@ -346,12 +351,12 @@ def test_an_allowed_host_name_is_asked_at_the_address_checked_under_its_own_name
     from rewriter.pages.source import FullText
     from rewriter.settings import CacheMode, FullTextMode
 
-    pages.routes["/plumes"] = Route(fixture_page("sciencealert-plumes"))
+    pages.routes["/etf"] = Route(fixture_page("ledger-etf-inflows"))
 
     async def go():
         full = FullText(ResponseCache(Path("c"), CacheMode.OFF), FullTextMode.ALWAYS, frozenset({"localhost"}))
         try:
-            return await full.page(f"http://localhost:{pages.port}/plumes")
+            return await full.page(f"http://localhost:{pages.port}/etf")
         finally:
             await full.aclose()
 
@@ -359,7 +364,7 @@ def test_an_allowed_host_name_is_asked_at_the_address_checked_under_its_own_name
         page = asyncio.run(go())
     except Exception as exc:  # localhost resolving to ::1 first, where nothing listens
         pytest.skip(f"localhost is not 127.0.0.1 here: {exc}")
-    assert "Goddard" in page.text
+    assert "Northgate Digital" in page.text
     assert pages.requests[-1]["headers"]["Host"] == f"localhost:{pages.port}"
 
 
@@ -368,7 +373,7 @@ def test_an_unreadable_robots_txt_means_nothing_is_fetched(pages: PageServer) ->
 
     pages.routes["/robots.txt"] = Route(b"down", status=503, headers={"Content-Type": "text/plain"})
     with pytest.raises(PageRefused, match="robots.txt could not be read"):
-        _page(pages, "/plumes")
+        _page(pages, "/etf")
     assert pages.paths() == ["/robots.txt"]
 
 
@@ -384,11 +389,11 @@ def test_a_page_read_before_is_used_when_its_server_is_down(tmp_path: Path, page
     async def read():
         full = FullText(cache, FullTextMode.ALWAYS, frozenset({"127.0.0.1"}))
         try:
-            return await full.page(pages.base + "/crash")
+            return await full.page(pages.base + "/halt")
         finally:
             await full.aclose()
 
     first = asyncio.run(read())
-    pages.routes["/crash"] = Route(b"oops", status=500, headers={"Content-Type": "text/plain"})
+    pages.routes["/halt"] = Route(b"oops", status=500, headers={"Content-Type": "text/plain"})
     assert asyncio.run(read()) == first
     cache.close()
