@@ -190,6 +190,7 @@ class ResponseCache:
         return {
             "directory": str(self.directory),
             "entries": sum(1 for k in keys if k.startswith(f"{KEY_PREFIX}chat:")),
+            "pages": sum(1 for k in keys if k.startswith(f"{KEY_PREFIX}page:")),  # batch --full-text
             "meta": sum(1 for k in keys if k.startswith(f"{KEY_PREFIX}meta:")),
             "bytes": store.volume(),
         }

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 from rewriter.normalise import normalise_line, normalise_text, source_hash
 
@@ -29,6 +29,16 @@ class SourceRef(BaseModel):
     name: str
     key: str
     type: str
+    #: The page the article was written from (`--full-text`); absent otherwise.
+    url: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _absent_url(self, handler: Any) -> Any:
+        """No `url: null` in front matter or reports when there is no page."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("url") is None:
+            data.pop("url", None)
+        return data
 
 
 def iso_utc(value: Any) -> str:
@@ -138,6 +148,12 @@ class FeedItem(BaseModel):
     key_order: list[str] = Field(default_factory=list)
     #: Where it came from, for messages: `feed.xml item 3`, `drafts/a.md`.
     origin: str = ""
+    #: The item's link, the page `--full-text` may fetch; not published as such.
+    link: str | None = None
+    #: `page` when `text` is the linked page's article (spec §2), with the
+    #: hash of the item's own text, so a rerun knows the article is current.
+    source_text: Literal["item", "page"] = "item"
+    item_hash: str | None = None
 
     @field_validator("title", mode="before")
     @classmethod
@@ -148,6 +164,11 @@ class FeedItem(BaseModel):
         if not text:
             raise ValueError("missing or empty")
         return text
+
+    @field_validator("link", mode="before")
+    @classmethod
+    def _link(cls, value: Any) -> str | None:
+        return value.strip() or None if isinstance(value, str) else None
 
     @field_validator("publishedAt", mode="before")
     @classmethod

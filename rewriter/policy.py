@@ -178,3 +178,35 @@ LOCAL_CONTEXT_TOKENS = 4096
 #: llama-cpp-python's server applied by default. llama.cpp's own default is
 #: none, and SmolLM2 then loops on one sentence until the length bound.
 LOCAL_REPEAT_PENALTY = 1.1
+
+# --- full text: the page an item links to (--full-text) --------------------
+#: An item whose own text (title, description, body) has fewer words than this
+#: is thin: `--full-text` fetches the page it links to.
+FULL_TEXT_THIN_WORDS = 80
+#: trafilatura's precision mode keeping fewer words than this: ask its default mode.
+PAGE_FALLBACK_WORDS = 50
+#: Where the fetcher says it comes from (its User-Agent names rewriter and this).
+PROJECT_URL = "https://github.com/rewriter-dev/rewriter"
+#: Requests to one host at once, whatever `--concurrency` is.
+PAGE_REQUESTS_PER_HOST = 2
+#: Seconds to connect, and between two reads of a page.
+PAGE_CONNECT_TIMEOUT_S = 10.0
+PAGE_READ_TIMEOUT_S = 15.0
+#: Seconds one page may take in all, redirects and robots.txt included
+#: (`REWRITER_PAGE_TIMEOUT`): ends a server that drips a byte at a time.
+PAGE_TIMEOUT_S = 30.0
+PAGE_MAX_REDIRECTS = 5
+PAGE_MAX_BYTES = 5 * 1024 * 1024
+#: robots.txt larger than this is read up to here (Google reads 500 KiB).
+ROBOTS_MAX_BYTES = 512 * 1024
+PAGE_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+#: A page is the item's when at least this share of the item title's words
+#: appear in the page's title or opening, and its text has at least
+#: `PAGE_MIN_WORDS` words: a paywall, a consent wall or a "not found" page
+#: served with 200 fails one or the other.
+PAGE_MATCH_SHARE = 0.5
+PAGE_MATCH_OPENING_WORDS = 300
+PAGE_MIN_WORDS = 80
+#: Words of a page's text given to the model, cut at a paragraph: a long
+#: page would not fit the embedded model's context (LOCAL_CONTEXT_TOKENS).
+PAGE_MAX_WORDS = 1200

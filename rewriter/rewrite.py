@@ -352,6 +352,9 @@ def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> di
         "model": outcome.model,
         "sourceHash": item.source_hash,
     }
+    if item.source_text == "page":  # spec §2: written from the linked page (source.url)
+        ai["sourceText"] = "page"
+        ai["itemHash"] = item.item_hash
     lang = outcome.lang or item.lang
     if lang != item.lang:  # `lang` states the article; the item's own language is kept
         ai["sourceLang"] = item.lang

@@ -25,6 +25,14 @@ class CacheMode(str, enum.Enum):
     OFF = "off"  # neither read nor write
 
 
+class FullTextMode(str, enum.Enum):
+    """When `batch --full-text` fetches the page an item links to (spec §2)."""
+
+    OFF = "off"
+    THIN = "thin"  # items whose own text is under policy.FULL_TEXT_THIN_WORDS words
+    ALWAYS = "always"  # every item with a link
+
+
 class Provider(str, enum.Enum):
     AUTO = "auto"
     OPENAI = "openai"
@@ -77,6 +85,23 @@ class Settings(BaseSettings):
     price_in: float | None = Field(default=None, ge=0)
     price_out: float | None = Field(default=None, ge=0)
     batch_discount: float = Field(default=policy.BATCH_DISCOUNT, ge=0, le=1)
+    #: `batch --full-text`: off, thin (yes/true/1 mean this) or always.
+    full_text: FullTextMode = FullTextMode.OFF
+    #: Seconds one linked page may take in all (`--full-text`).
+    page_timeout: float = Field(default=policy.PAGE_TIMEOUT_S, gt=0)
+
+    @field_validator("full_text", mode="before")
+    @classmethod
+    def _full_text(cls, value: object) -> object:
+        """`REWRITER_FULL_TEXT=1` (or true, yes, on) turns it on for thin items."""
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("1", "true", "yes", "on"):
+                return FullTextMode.THIN
+            if word in ("", "0", "false", "no"):
+                return FullTextMode.OFF
+            return word
+        return value
 
     @field_validator("price_in", "price_out", "review_reasks", "verify", "verify_model", mode="before")
     @classmethod

@@ -55,7 +55,10 @@ def article_state(path: Path, source_hash: str, version: int) -> ArticleState | 
     external = meta.get("externalId")
     identity = (str(source.get("key")), str(external)) if external is not None else None
     ai = meta.get("ai") if isinstance(meta.get("ai"), dict) else {}
-    current = ai.get("rewritten") is True and ai.get("sourceHash") == source_hash and ai.get("version") == version
+    # An article written from the item's page (`ai.sourceText: page`) is
+    # current while the item's own text is unchanged (`ai.itemHash`).
+    hashes = (ai.get("sourceHash"), ai.get("itemHash") if ai.get("sourceText") == "page" else None)
+    current = ai.get("rewritten") is True and source_hash in hashes and ai.get("version") == version
     return ArticleState(identity, current, bool(ai.get("warnings")))
 
 

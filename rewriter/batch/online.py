@@ -22,22 +22,29 @@ from rewriter.batch.deferred import AnswerPending
 from rewriter.batch.index import ArticleIndex
 from rewriter.batch.plan import BatchOptions, Planner, Target, pending_items
 from rewriter.batch.progress import make_progress
-from rewriter.batch.report import BatchReport, ItemReport, Tokens, failed_details, new_report, run_cost, write_report
+from rewriter.batch.report import (
+    BatchReport, FullTextCounts, ItemReport, Tokens, failed_details, new_report, run_cost, write_report,
+)  # fmt: skip
 from rewriter.errors import ModelError, RewriterError, unexpected
 from rewriter.output import atomic_write_async
 
 
 class BatchJob(Planner):
+    pages: Any = None  # rewriter.pages.source.FullText
+
     async def handle(self, pending: Any) -> ItemReport:
         planned = self.plan(pending)
         if isinstance(planned, Target):
-            return await self._rewrite(planned)
+            item, warning = await self.pages.ground(planned.item) if self.pages is not None else (planned.item, None)
+            entry = await self._rewrite(planned, item)
+            entry.pageWarning = warning
+            return entry
         return planned
 
-    async def _rewrite(self, target: Target) -> ItemReport:
+    async def _rewrite(self, target: Target, item: Any) -> ItemReport:
+        """`item` is the target's item, or the same with its page's text (`--full-text`)."""
         from rewriter.rewrite import render_article
 
-        item = target.item
         ident = ":".join(item.identity)
         try:
             outcome = await self.run.rewrite(item)
@@ -84,6 +91,16 @@ class BatchJob(Planner):
             self.finish(entry)
 
 
+def full_text(run: Any, options: BatchOptions) -> Any:
+    """The run's `FullText`: it fetches pages when asked, and counts thin items either way."""
+    from rewriter.pages.source import FullText
+
+    mode = options.full_text if options.full_text is not None else run.settings.full_text
+    return FullText(
+        run.cache, mode, options.allowed_private, run.settings.page_timeout, concurrency=options.concurrency
+    )  # fmt: skip
+
+
 async def run_batch(
     run: Any,
     sources: list[str | Path],
@@ -105,6 +122,7 @@ async def run_batch(
     progress = progress or make_progress()
     index = ArticleIndex(out, options.template)
     job = BatchJob(run, options, report, progress, index, out)
+    job.pages = full_text(run, options)
     stream = pending_items(sources, progress.add_total)
     budget = [options.limit if options.limit is not None else -1]
     started = time.perf_counter()
@@ -126,6 +144,8 @@ async def run_batch(
         report.model, report.cost = run.client.endpoint.model, run_cost(run.settings, run.client.endpoint.model, report.totals)
         progress.close()
         index.close()
+        await job.pages.aclose()
+        report.fullText = FullTextCounts(mode=job.pages.mode.value, **job.pages.counts)
         if options.report is not None:
             write_report(report, options.report)
     return report

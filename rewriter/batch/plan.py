@@ -34,6 +34,10 @@ class BatchOptions:
     force: bool = False
     report: Path | None = None
     template: str = DEFAULT_TEMPLATE
+    #: `--full-text`: None means the setting (REWRITER_FULL_TEXT) decides.
+    full_text: Any = None
+    #: Hosts a page may be fetched from though their address is private (`--allow-private-hosts`).
+    allowed_private: frozenset[str] = frozenset()
 
 
 @dataclass

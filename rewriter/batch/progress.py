@@ -28,6 +28,8 @@ class LineProgress:
         print(text, file=self.stream, flush=True)
 
     def update(self, report: BatchReport, entry: ItemReport) -> None:
+        if entry.pageWarning:
+            self._line(f"warning: {entry.id}: {entry.pageWarning}")
         if entry.status == "failed":
             self._line(f"failed: {entry.error}")
         elif entry.status == "draft":
@@ -78,6 +80,10 @@ class RichProgress:
 
     def update(self, report: BatchReport, entry: ItemReport) -> None:
         t = report.totals
+        if entry.pageWarning:
+            from rich.text import Text
+
+            self.console.print(Text("warning", style="yellow") + Text(f" {entry.id}: {entry.pageWarning}"), highlight=False)
         if entry.status in ("failed", "draft"):
             from rich.text import Text
 

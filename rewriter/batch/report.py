@@ -78,6 +78,8 @@ class ItemReport(BaseModel):
     warnings: list[ReviewWarning] = Field(default_factory=list)
     #: Sentences removed from the answer before it was published (`ai.dropped`).
     dropped: list[str] = Field(default_factory=list)
+    #: `--full-text`: why the item's page was wanted but not used.
+    pageWarning: str | None = None
 
     @field_validator("id", "source", "path", "error", "title")
     @classmethod
@@ -121,6 +123,16 @@ class BatchRun(BaseModel):
     errors: list[str] = Field(default_factory=list)
 
 
+class FullTextCounts(BaseModel):
+    """Thin items seen (own text under policy.FULL_TEXT_THIN_WORDS words, with a
+    link), and with `--full-text`, pages used and not used."""
+
+    mode: str = "off"
+    thin: int = 0
+    used: int = 0
+    refused: int = 0
+
+
 class BatchReport(BaseModel):
     """The `--report` file: totals, then one entry per item.
 
@@ -143,6 +155,7 @@ class BatchReport(BaseModel):
     totals: Totals = Field(default_factory=Totals)
     items: list[ItemReport] = Field(default_factory=list)
     batch: BatchRun | None = None
+    fullText: FullTextCounts | None = None
     #: Where spilled entries go (a folder), and the open file holding them.
     _spill_dir: Path | None = PrivateAttr(default=None)
     _spilled: IO[str] | None = PrivateAttr(default=None)
@@ -185,9 +198,11 @@ class BatchReport(BaseModel):
         yield from self.items
 
     def take_entries(self, other: BatchReport) -> None:
-        """Make `other`'s entries and totals this report's (no copy of the entries)."""
+        """Make `other`'s entries and totals this report's (no copy of the entries),
+        and its full-text counts when it has them (the round that fetched the pages)."""
         self.close()
         self.items, self.totals = other.items, other.totals
+        self.fullText = other.fullText or self.fullText
         self._spilled, self._spilled_count = other._spilled, other._spilled_count
         other._spilled, other._spilled_count, other.items = None, 0, []
 
@@ -401,10 +416,19 @@ def summary_table(report: BatchReport) -> Any:
             rows.append(("request lines exported", sum(r.lines for r in b.rounds)))
         else:
             rows += _batch_api_rows(b)
+    rows += _full_text_rows(report.fullText)
     for name, value in rows:
         table.add_row(name, str(value))
     table.add_row("wall time", f"{report.wallTime:.2f} s")
     return table
+
+
+def _full_text_rows(f: FullTextCounts | None) -> list[tuple[str, Any]]:
+    if f is None or not f.thin and f.mode == "off":
+        return []
+    if f.mode == "off":
+        return [(f"thin items (under {policy.FULL_TEXT_THIN_WORDS} words; --full-text would fetch their pages)", f.thin)]
+    return [("thin items", f.thin), ("written from their pages", f.used), ("pages not used (warnings)", f.refused)]
 
 
 def _batch_api_rows(b: BatchRun) -> list[tuple[str, Any]]:

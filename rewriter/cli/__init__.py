@@ -57,6 +57,10 @@ def _app() -> typer.Typer:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    if "--full-text" in sys.argv:
+        from rewriter.cli.batch import bare_full_text
+
+        sys.argv[1:] = bare_full_text(sys.argv[1:])
     try:
         if sys.argv[1:2] == ["check"]:  # the hook's fast path: see run_check
             sys.exit(run_check(sys.argv[2:]))

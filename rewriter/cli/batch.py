@@ -66,6 +66,15 @@ def batch(
     file_mb: int = typer.Option(
         policy.BATCH_FILE_MAX_MB, "--file-mb", min=1, max=policy.BATCH_FILE_MAX_MB, help="batch-api: most MB in one Batch file.",
     ),
+    full_text: Optional[str] = typer.Option(
+        None, "--full-text", metavar="[thin|always|off]",
+        help=f"Fetch the page a thin item (under {policy.FULL_TEXT_THIN_WORDS} words) links to and rewrite from its "
+        "article; 'always': every item with a link (default: REWRITER_FULL_TEXT, off). Put it after the feeds.",
+    ),
+    allow_private_hosts: Optional[str] = typer.Option(
+        None, "--allow-private-hosts", metavar="HOST,...",
+        help="--full-text: hosts whose private or loopback address may be fetched all the same (for tests).",
+    ),
 ) -> None:
     """Rewrite every item of one or more feeds into a folder of articles (the batch job).
 
@@ -89,8 +98,13 @@ def batch(
     if export_requests is not None and via is not Via.ONLINE:
         err("error: --export-requests writes batch files instead of sending them, so it goes without --via batch-api")
         raise typer.Exit(EXIT_USAGE)
-    options = BatchOptions(out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name)
     settings = _settings(model=model)
+    mode = _full_text_mode(full_text, settings.full_text)
+    allowed = frozenset(h.strip().lower().strip("[]") for h in (allow_private_hosts or "").split(",") if h.strip())
+    options = BatchOptions(
+        out=out, concurrency=concurrency, limit=limit, force=force, report=report, template=name,
+        full_text=mode, allowed_private=allowed,
+    )  # fmt: skip
     if via is Via.BATCH_API or export_requests is not None:
         problem = batch_path_problem(settings, via.value)
         if problem:
@@ -138,3 +152,26 @@ def batch(
         err("interrupted: nothing half-written; run the same command again to finish")
         raise typer.Exit(_interrupted_status())
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+def _full_text_mode(flag: str | None, setting: Any) -> Any:
+    """`--full-text` (thin), `--full-text always|thin|off`, or the setting."""
+    from rewriter.settings import FullTextMode
+
+    if flag is None:
+        return setting
+    try:
+        return FullTextMode(flag.strip().lower())
+    except ValueError:
+        err(f"error: --full-text takes thin, always or off, not {flag!r} (put --full-text after the feeds)")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def bare_full_text(argv: list[str]) -> list[str]:
+    """`--full-text` with no mode after it means `--full-text=thin` (typer's
+    options take a value or none, not either)."""
+    modes = ("thin", "always", "off")
+    return [
+        "--full-text=thin" if arg == "--full-text" and (i + 1 == len(argv) or argv[i + 1].lower() not in modes) else arg
+        for i, arg in enumerate(argv)
+    ]

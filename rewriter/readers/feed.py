@@ -108,6 +108,7 @@ def entry_fields(entry: Any, feed: Any, where: str, fallback_name: str) -> dict[
         "category": terms[0] if terms else policy.DEFAULT_CATEGORY,
         "tags": terms,
         "coverImage": _cover_image(entry),
+        "link": link,
         "text": {"title": entry.get("title"), "subtitle": entry.get("summary") or "", "body": _content(entry)},
     }
 

@@ -48,6 +48,7 @@ def site_fields(raw: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
         "score": raw.get("score") or 0,
         "draft": raw.get("draft") or False,
         "coverImage": raw.get("coverImage"),
+        "link": link,
         "text": {
             "title": raw.get("title"),
             "subtitle": raw.get("subtitle") or raw.get("description") or "",

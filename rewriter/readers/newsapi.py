@@ -73,6 +73,7 @@ def news_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
         "sentiment": raw.get("SENTIMENT"),
         "score": raw.get("SCORE") or 0,
         "coverImage": {"raw": image} if isinstance(image, str) and image.strip() else None,
+        "link": raw.get("URL"),
         "text": {
             "title": raw.get("TITLE"),
             "subtitle": raw.get("SUBTITLE") or "",
