@@ -178,7 +178,8 @@ _OPENING_MAX = max(map(len, _LABELS))
 def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -> dict[str, Any]:
     """Prose of `min_chars` to `max_chars` units: an opening (see `_opening`),
     then units that are each a prose character or one of `numerals` (never
-    two figures run together), then a full stop (`_END`).
+    two figures run together), then a full stop (`_END`). A numeral may be a
+    phrase ("13 March 2023"): its figures are then written only inside it.
 
     Written in the regex subset llama.cpp's converters accept: plain groups,
     `|`, `{m,n}` and bracket classes (no `(?:`, no look-ahead, no backslash
@@ -187,7 +188,7 @@ def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -
     constraint at all (a test converts this one with xllamacpp's own
     `json_schema_to_grammar`).
     """
-    spelled = ["".join(c if c.isdigit() else f"[{c}]" for c in n) for n in sorted(set(numerals), key=lambda n: (-len(n), n))]
+    spelled = ["".join(c if c.isalnum() else f"[{c}]" for c in n) for n in sorted(set(numerals), key=lambda n: (-len(n), n))]
     if not spelled:
         unit, last = _PROSE_CHAR, ""
     else:

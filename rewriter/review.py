@@ -162,9 +162,11 @@ class Facts:
 
     @cached_property
     def numerals(self) -> tuple[str, ...]:
-        """The figures as the source spells them ("15", "1.5", "15,000,000"),
-        and those of the publication date: the only ones a grammar-driven
-        server is allowed to generate."""
+        """What a grammar-driven server may spell with digits: the figures as
+        the source spells them ("15", "1.5", "15,000,000"), and the publication
+        date only as a whole date phrase ("13 March 2023", "March 13"). Its
+        bare figures are not among them, so the grammar cannot write the
+        "13%" on a 13 March item that the review would refuse."""
         return tuple(sorted({f.numeral for f in self._figures} | _date_numerals(self.published)))
 
     @cached_property
@@ -195,13 +197,18 @@ class Facts:
 
 @lru_cache(maxsize=256)
 def _date_numerals(published: dt.date | None) -> frozenset[str]:
-    """The figures of the publication date as written (a feed's items share a few dates)."""
-    return frozenset(f.numeral for f in figures(_date_phrases(published))) if published else frozenset()
+    """The publication date as whole phrases (a feed's items share a few dates)."""
+    return frozenset(_date_phrases(published)) if published else frozenset()
 
 
-def _date_phrases(published: dt.date) -> str:
-    """The publication date as the prompt and a writer spell it: its figures may be generated."""
-    return f"{published.day} {published:%B %Y} {published:%Y-%m-%d}"
+def _date_phrases(published: dt.date) -> tuple[str, ...]:
+    """The publication date as the prompt and a writer spell it, whole or in
+    part: each agrees with the date, so the review grounds it (`gate/dates.py`)."""
+    day, month, year = published.day, f"{published:%B}", published.year
+    return (
+        f"{day} {month} {year}", f"{month} {day}, {year}", f"{day} {month}", f"{month} {day}",
+        f"{month} {year}", f"{published:%Y-%m-%d}",
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=4)
