@@ -45,6 +45,17 @@ DECODE_CHARS = {"overview": (100, 600), "paragraph": (30, 400), "bullet": (20, 2
 #: and then repeats itself. One spare bullet can still be dropped.
 DECODE_WHAT_HAPPENED_PARAGRAPHS = (1, 2)
 DECODE_IMPACT_BULLETS = (3, 4)
+#: Upper bound on generated tokens for an answer held by that grammar: its
+#: longest answer, one token a character (the worst case: SmolLM2 spells a
+#: figure one digit a token), and 200 for the JSON around the texts. A loop
+#: then ends in the grammar's full stop, as a reviewable (and cacheable) draft,
+#: instead of being cut off at `MAX_TOKENS` and failing the item.
+GRAMMAR_MAX_TOKENS = (
+    DECODE_CHARS["overview"][1]
+    + DECODE_WHAT_HAPPENED_PARAGRAPHS[1] * DECODE_CHARS["paragraph"][1]
+    + DECODE_IMPACT_BULLETS[1] * DECODE_CHARS["bullet"][1]
+    + 200
+)
 
 # --- the article ----------------------------------------------------------
 
