@@ -114,6 +114,14 @@ BATCH_FILE_MAX_MB = 200
 BATCH_POLL_FIRST_S = 60.0
 BATCH_POLL_BACKOFF = 1.5
 BATCH_POLL_MAX_S = 600.0
+#: Most rounds of Batch lines one `rewriter batch --via batch-api` run
+#: submits (`REWRITER_BATCH_ROUNDS`). A line the Batch API did not deliver (expired, cancelled, 5xx,
+#: rate-limited) goes into the next round without using up an answer
+#: (`REWRITER_ATTEMPTS` counts answers); what is still missing after this many
+#: rounds fails its item with a message to rerun, and the rerun sends it. Ten
+#: rounds hold three answers an item with room for a few expiries each, and
+#: bound a run that a provider keeps expiring (each expiry can take 24 hours).
+BATCH_MAX_ROUNDS = 10
 #: Estimated prices, US dollars per million tokens (input, output) at the
 #: standard rate; the Batch API bills `1 - BATCH_DISCOUNT` of it. Override with
 #: REWRITER_PRICE_IN / REWRITER_PRICE_OUT / REWRITER_BATCH_DISCOUNT.

@@ -62,12 +62,22 @@ async def render_round(
     *,
     in_flight: set[str] | frozenset[str] = frozenset(),
     progress: Any = None,
+    last_round: int = 0,
+    retry: str = "",
 ) -> BatchReport:
-    """Write every item that can be written from the cache; the rest's requests go to `writer`."""
-    client = DeferredClient(run.client, outcomes, writer.add, in_flight=in_flight, attempts=run.settings.attempts)
+    """Write every item that can be written from the cache; the rest's requests go to `writer`
+    (when `last_round` is the run's rounds, used up: nowhere; they fail their items, see `DeferredClient`)."""
+    client = DeferredClient(run.client, outcomes, writer.add, in_flight=in_flight, last_round=last_round, retry=retry)
     deferred_run = dataclasses.replace(run, client=client)
     report = new_report(sources, options.out)
     return await run_batch(deferred_run, sources, dataclasses.replace(options, report=None), progress=progress, report=report)
+
+
+def retry_command(sources: list[str | Path], out: Path, *via: str) -> str:
+    """The command that sends the requests a Batch API rejected again (`--retry-rejected`)."""
+    import shlex
+
+    return shlex.join(["rewriter", "batch", *map(str, sources), "--out", str(out), *via, "--retry-rejected"])
 
 
 def first_format(run: Any) -> str:
