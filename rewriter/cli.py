@@ -107,7 +107,7 @@ PromptsOpt = typer.Option(
 @app.command()
 @reports_errors
 def rewrite(
-    paths: list[Path] = typer.Argument(..., help="Markdown drafts with YAML front matter.", show_default=False),
+    paths: list[Path] = typer.Argument(..., help="Markdown drafts with YAML front matter.", show_default=False, metavar="PATHS"),
     in_place: bool = typer.Option(False, "--in-place", "-i", help="Replace each draft with its article."),
     output: Optional[str] = typer.Option(
         None, "--output", "-o", help="Write here: a file, or a folder (trailing '/', or several drafts)."
@@ -191,7 +191,7 @@ def prompt_show(
 def batch(
     sources: list[str] = typer.Argument(
         ..., help="Feeds: news API .json/.jsonl, RSS/Atom file or http(s) URL, JSON Lines, Markdown folder.",
-        show_default=False,
+        show_default=False, metavar="SOURCES",
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder the articles are written to.", file_okay=False),
     concurrency: int = typer.Option(

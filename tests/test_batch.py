@@ -395,3 +395,11 @@ def test_a_feed_named_in_another_encoding_is_reported_and_spilled(tmp_path, monk
     assert len(data["items"]) == 10
     assert all("caf\ufffd.jsonl line " in e["source"] for e in data["items"])
     assert len((tmp_path / "req.jsonl").read_text(encoding="utf-8").splitlines()) == 10
+
+
+def test_batch_help_names_its_sources_in_capitals() -> None:
+    """Issue 20: the usage line read `{sources}...`, the parameter's Python name."""
+    usage = next(line for line in run_cli("batch", "--help").stdout.splitlines() if "Usage:" in line)
+    assert "SOURCES}..." in usage and "sources" not in usage
+    usage = next(line for line in run_cli("rewrite", "--help").stdout.splitlines() if "Usage:" in line)
+    assert "PATHS}..." in usage and "paths" not in usage
