@@ -203,12 +203,10 @@ def _date_numerals(published: dt.date | None) -> frozenset[str]:
 
 def _date_phrases(published: dt.date) -> tuple[str, ...]:
     """The publication date as the prompt and a writer spell it, whole or in
-    part: each agrees with the date, so the review grounds it (`gate/dates.py`)."""
+    part: each agrees with the date, so the review grounds it (`gate/dates.py`).
+    Each has a letter: the grammar tells a phrase from a figure by it."""
     day, month, year = published.day, f"{published:%B}", published.year
-    return (
-        f"{day} {month} {year}", f"{month} {day}, {year}", f"{day} {month}", f"{month} {day}",
-        f"{month} {year}", f"{published:%Y-%m-%d}",
-    )  # fmt: skip
+    return f"{day} {month} {year}", f"{month} {day}, {year}", f"{day} {month}", f"{month} {day}", f"{month} {year}"
 
 
 @lru_cache(maxsize=4)

@@ -157,6 +157,9 @@ def test_the_grammar_writes_the_publication_dates_figures_only_inside_a_date() -
     for bad in ("The shares fell 13%", "The shares fell for 13 days", "Since 2023 the shares fell", "The shares fell 2023 times"):
         assert not re.fullmatch(pattern, bad + pad + "."), bad
         assert facts.unsupported(bad)
+    # a date glued to a word is no date to the review (or is a name to the gate)
+    for glued in ("The shares fell on 13 Marchemine", "The COVID-13 March shares fell", "It fell on 2023-03-13T18"):
+        assert not re.fullmatch(pattern, glued + pad + "."), glued
 
 
 # --- 3. prose a reader can read ---------------------------------------------------
