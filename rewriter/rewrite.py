@@ -22,7 +22,7 @@ from rewriter.prompts import DEFAULT_IMPACT_HEADING, Prompt
 from rewriter.render import (
     OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, describe, order_front_matter, render_body, render_document,
 )  # fmt: skip
-from rewriter.review import Facts, Problem, drop_unsupported, review
+from rewriter.review import Facts, Problem, drop_unsupported, review, warning_lines
 
 _RAW_ANSWER_IN_REASK = 2000
 _TRUNCATED = (
@@ -247,7 +247,7 @@ async def _answer_item(
             outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
             return outcome
     outcome.problems = [p for p in problems if p.blocking]
-    outcome.warnings = [p.message for p in outcome.problems]
+    outcome.warnings = warning_lines(outcome.problems)
     return outcome
 
 

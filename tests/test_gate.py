@@ -305,6 +305,24 @@ def test_an_answer_that_stays_unreadable_is_a_draft_whose_warnings_quote_the_wor
     assert f'in: "{shout}"' in warnings
 
 
+def test_a_drafts_warnings_name_each_invented_name_once_with_its_fields(use_fake, tmp_path: Path) -> None:
+    """Issue 20: the same list of invented names was repeated once for every field."""
+    crypto = "Harbor Ledger reported that the seizure would deter the North Korean hackers."
+    answer = {**GOOD_ANSWER, "overview": GOOD_ANSWER["overview"] + " " + crypto, "what_happened": [crypto, crypto + " Again."]}
+    use_fake.default = lambda request: Reply(json.dumps(answer))
+    out = tmp_path / "out.md"
+    result = run_cli("rewrite", str(SEED_DRAFT), "-o", str(out), env={"REWRITER_REVIEW_REASKS": "0"})
+    assert result.returncode == 1
+    meta, _ = _article(out)
+    warnings = meta["ai"]["warnings"]
+    named = [w for w in warnings if "Ledger" in w]
+    assert named == [
+        "names 'Ledger', which the news item does not mention (overview, what_happened[0], what_happened[1])"
+    ], warnings
+    check = run_cli("check", "--include-drafts", str(out))
+    assert check.returncode == 1 and "RW016" in check.stdout and f"ai.warnings lists {len(warnings)} unresolved" in check.stdout
+
+
 # --- the allow list ------------------------------------------------------------------------
 
 
