@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NEWS_API_ITEM, RSS_FIXTURE, run_cli
+from tests.conftest import NEWS_API_ITEM, RSS_FIXTURE, ctrl_c_as_in_a_terminal, run_cli
 from tests.fakeserver import PLAIN_ANSWER, FakeServer, Reply
 
 #: An answer with no figures, so it is grounded for any item.
@@ -208,7 +208,7 @@ def _ignore_ctrl_c() -> None:
 
 @pytest.mark.parametrize(
     ("signum", "preexec"),
-    [(signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGTERM, _ignore_ctrl_c)],
+    [(signal.SIGINT, ctrl_c_as_in_a_terminal), (signal.SIGTERM, None), (signal.SIGTERM, _ignore_ctrl_c)],
     ids=["ctrl-c", "sigterm", "sigterm-in-background"],
 )
 def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch, signum, preexec):
