@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ctrl_c_as_in_a_terminal, run_cli
 from tests.fakebatch import FakeBatchServer
 from tests.fakeserver import PLAIN_ANSWER, FakeServer, Reply
 from tests.test_batch import articles, numbered, write_jsonl
@@ -344,7 +344,10 @@ def test_ctrl_c_while_polling_leaves_the_batch_running_and_says_how_to_resume(tm
     with serve(monkeypatch) as server:
         server.hold = True
         cmd = [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out), "--via", "batch-api", "--poll", "0.05"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+            preexec_fn=ctrl_c_as_in_a_terminal,
+        )  # fmt: skip
         deadline = time.monotonic() + 60
         while "in_progress" not in json.dumps(server.batches) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -422,3 +425,58 @@ def test_a_second_run_on_the_same_folder_is_refused_while_the_first_works(tmp_pa
     assert second.returncode == 1
     assert f"another 'rewriter batch' (pid {first.pid}) is working on this folder" in second.stderr
     assert len(server.created) == 1
+
+
+# --- the review page of a Batch or export run (issue 20) -----------------------------------
+
+
+def page_rows(html: str) -> dict[str, list[str]]:
+    """The item table's rows by status class: each row's text."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for row in re.findall(r'<tr class="s-(\w+)"[^>]*>(.*?)</tr>', body, flags=re.S):
+        rows.setdefault(row[0], []).append(re.sub(r"<[^>]+>", " ", row[1]))
+    return rows
+
+
+def test_the_review_page_shows_pending_items_by_headline_with_the_batch_they_wait_for(tmp_path, monkeypatch, feed):
+    out, page = tmp_path / "out", tmp_path / "run.html"
+    with serve(monkeypatch) as server:
+        server.hold = True
+        result = run_cli("batch", str(feed), "--out", str(out), "--via", "batch-api", "--no-wait", "--report", str(page))
+        assert result.returncode == 0, result.stderr
+        batch_id = server.created[0]
+        html = page.read_text(encoding="utf-8")
+        rows = page_rows(html)
+        assert list(rows) == ["pending"] and len(rows["pending"]) == ITEMS
+        for n, row in enumerate(rows["pending"]):
+            assert f"Story number {n} about markets" in row and f"waiting for batch {batch_id}, round 1" in row
+        assert re.search(r'<li class="s-pending"><b>10</b>pending</li>', html)
+        assert 'href="#only-pending">pending (10)</a>' in html
+        assert f"Waiting for answers: batch {batch_id}, round 1 (10 items)." in html
+        # the JSON report says the same
+        assert run_cli("batch", str(feed), "--out", str(out), "--via", "batch-api", "--no-wait",
+                       "--report", str(tmp_path / "run.json")).returncode == 0  # fmt: skip
+        entries = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["items"]
+        assert {e["waitingOn"] for e in entries} == {f"batch {batch_id}, round 1"}
+        assert all(e["title"].startswith("Story number") and e["request"] for e in entries)
+        # collected, the same page counts what came from the batch as part of what was written
+        server.hold = False
+        done = run_cli("batch", str(feed), "--out", str(out), "--via", "batch-api", "--poll", "0.05", "--report", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text(encoding="utf-8")
+    assert list(page_rows(html)) == ["rewritten"] and "Waiting for answers" not in html
+    assert "<b>10</b>of rewritten and draft: from batch answers</li>" in html
+
+
+OFFLINE = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "sk-test", "REWRITER_MODEL": "fake-model"}
+
+
+def test_the_review_page_of_an_export_says_which_request_file_the_items_wait_for(tmp_path, feed):
+    requests, page = tmp_path / "requests.jsonl", tmp_path / "run.html"
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "out"), "--export-requests", str(requests),
+                     "--report", str(page), env=OFFLINE)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = page_rows(page.read_text(encoding="utf-8"))["pending"]
+    assert len(rows) == ITEMS
+    assert all("Story number" in row and "waiting for request file requests.jsonl" in row for row in rows)

@@ -35,7 +35,7 @@ from rewriter.batch.progress import BatchLines, make_batch_display
 from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens, estimated_cost
 from rewriter.batch.results import ResultSink, result_lines
 from rewriter.batch.rounds import (
-    first_format, folder_lock, merge_round, render_round, require_cache, retry_command, state_folder,
+    first_format, folder_lock, mark_pending, merge_round, render_round, require_cache, retry_command, state_folder,
 )
 from rewriter.errors import InputError, ModelError
 from rewriter.output import atomic_write
@@ -116,6 +116,15 @@ class Executor:
     @property
     def open_files(self) -> list[Submitted]:
         return [f for f in self.state.files if not f.collected]
+
+    def waiting_on(self) -> dict[str, str]:
+        """custom_id → the batch (and round) that holds its line, for the pending items."""
+        where = {}
+        for record in self.open_files:
+            holder = f"batch {record.batchId}" if record.batchId else f"{record.name} (not submitted yet)"
+            for key in read_ids(self.folder / record.name):
+                where[key] = f"{holder}, round {record.round}"
+        return where
 
     def in_flight_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -332,6 +341,7 @@ async def _run_locked(
     finally:
         executor.outcomes.close()
         report.batch = executor.summary()
+        mark_pending(report, executor.waiting_on().get)
         report.wallTime = round(time.perf_counter() - started, 3)
         if options.report is not None:
             from rewriter.batch.report import write_report

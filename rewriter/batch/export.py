@@ -23,7 +23,9 @@ from rewriter.batch.lines import RequestWriter, ids_path
 from rewriter.batch.plan import BatchOptions
 from rewriter.batch.report import BatchReport, BatchRound, BatchRun, write_report
 from rewriter.batch.results import ResultSink, result_lines
-from rewriter.batch.rounds import first_format, folder_lock, render_round, require_cache, retry_command, state_folder
+from rewriter.batch.rounds import (
+    first_format, folder_lock, mark_pending, render_round, require_cache, retry_command, state_folder,
+)
 from rewriter.errors import InputError
 
 HEADER = "rewriter-batch-export"
@@ -60,6 +62,7 @@ async def run_export(
     _write_header(file, fmt, run, folder)
     _remember(run.cache, ids_path(file))
     report.take_entries(rendered)
+    mark_pending(report, lambda key: f"request file {file.name}")
     report.wallTime = rendered.wallTime
     report.batch = BatchRun(via="export", rounds=[BatchRound(round=1, lines=lines)])
     if options.report is not None:

@@ -76,6 +76,10 @@ class ItemReport(BaseModel):
     warnings: list[ReviewWarning] = Field(default_factory=list)
     #: Sentences removed from the answer before it was published (`ai.dropped`).
     dropped: list[str] = Field(default_factory=list)
+    #: A pending item: the custom_id of the Batch line it waits for, and what
+    #: holds that line ("batch batch_abc, round 2", "request file requests.jsonl").
+    request: str | None = None
+    waitingOn: str | None = None
 
     @field_validator("id", "source", "path", "error", "title")
     @classmethod
