@@ -205,11 +205,14 @@ async def _answer_item(
             if exc.last_output is None:  # transport, refusal, ...: not ours to retry
                 raise
             # Cut off at max_tokens: a small model sometimes loops; ask again, shorter.
+            # Without the loop itself: showing SmolLM2 2,000 characters of it cost
+            # ~500 prompt tokens and gave longer, no better answers (bench/README.md,
+            # "Cut-off re-asks").
             cached = False
             _add_usage(usage, exc.usage)
             last_reason, last_output = str(exc), exc.last_output
             problems_text = [_TRUNCATED]
-            content = exc.last_output
+            content = ""
         else:
             cached = cached and completion.cached
             _add_usage(usage, completion.usage)
@@ -221,11 +224,8 @@ async def _answer_item(
             problems_text = _reask_problems(problems)
             content = completion.content
         if attempt < attempts:
-            messages = [
-                *base,
-                {"role": "assistant", "content": content[:_RAW_ANSWER_IN_REASK]},
-                {"role": "user", "content": reask_message(problems_text)},
-            ]
+            answer = [{"role": "assistant", "content": content[:_RAW_ANSWER_IN_REASK]}] if content else []
+            messages = [*base, *answer, {"role": "user", "content": reask_message(problems_text)}]
 
     if not valid:
         raise ModelError(

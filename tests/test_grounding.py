@@ -339,6 +339,8 @@ def test_an_answer_cut_off_at_max_tokens_is_asked_again(use_fake, tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert len(use_fake.requests) == 2
     assert "cut off" in use_fake.requests[1]["messages"][-1]["content"]
+    # the loop itself is not sent back: it cost prompt tokens and did not help (issue 20)
+    assert [m["role"] for m in use_fake.requests[1]["messages"]] == ["system", "user", "user"]
     meta, _ = _article(tmp_path / "out.md")
     assert meta["draft"] is False
 
