@@ -129,6 +129,11 @@ _PROSE_CHAR = f"[^{_NOT_PROSE}]"
 #: figure ("13" "03" "2023" -> "13032023", "13" "." "2021" -> "13.2021");
 #: a full stop or comma only before a space.
 _AFTER_FIGURE = f"([^{_NOT_PROSE}.,]|[.,][ ])"
+#: What may follow a date phrase ("13 March 2023"): as after a figure, and
+#: no letter or hyphen, so the date stays a date the review recognises (not
+#: "13 Marchemine" or "2023-03-13T18"). A phrase is also always preceded by a
+#: space (not "COVID-13 March").
+_AFTER_DATE = f"([^{_NOT_PROSE}.,a-zA-Z-]|[.,][ ])"
 #: Words that make a text a label rather than prose ("POSITIVE", "IMPACT ON
 #: THE MARKET"). Prose may open with two capitals ("US regulators", "FTX
 #: said", "SEC"), just not with one of these (nor a word they begin).
@@ -178,7 +183,9 @@ _OPENING_MAX = max(map(len, _LABELS))
 def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -> dict[str, Any]:
     """Prose of `min_chars` to `max_chars` units: an opening (see `_opening`),
     then units that are each a prose character or one of `numerals` (never
-    two figures run together), then a full stop (`_END`).
+    two figures run together), then a full stop (`_END`). A numeral with a
+    letter is a date phrase ("13 March 2023"): its figures are then written
+    only inside it, after a space and before no letter (`_AFTER_DATE`).
 
     Written in the regex subset llama.cpp's converters accept: plain groups,
     `|`, `{m,n}` and bracket classes (no `(?:`, no look-ahead, no backslash
@@ -187,15 +194,27 @@ def _sentence_pattern(numerals: Sequence[str], min_chars: int, max_chars: int) -
     constraint at all (a test converts this one with xllamacpp's own
     `json_schema_to_grammar`).
     """
-    spelled = ["".join(c if c.isdigit() else f"[{c}]" for c in n) for n in sorted(set(numerals), key=lambda n: (-len(n), n))]
-    if not spelled:
-        unit, last = _PROSE_CHAR, ""
-    else:
+    ordered = sorted(set(numerals), key=lambda n: (-len(n), n))
+    spelled = ["".join(c if c.isdigit() else f"[{c}]" for c in n) for n in ordered if not _is_phrase(n)]
+    phrases = ["".join(c if c.isalnum() else f"[{c}]" for c in n) for n in ordered if _is_phrase(n)]
+    units, ends = [_PROSE_CHAR], []
+    if spelled:
         figure = f"({'|'.join(spelled)})"
-        unit, last = f"{_PROSE_CHAR}|{figure}{_AFTER_FIGURE}", f"{figure}?"
+        units.append(f"{figure}{_AFTER_FIGURE}")
+        ends.append(figure)
+    if phrases:
+        date = f"[ ]({'|'.join(phrases)})"
+        units.append(f"{date}{_AFTER_DATE}")
+        ends.append(date)
+    unit, last = "|".join(units), (f"({'|'.join(ends)})?" if ends else "")
     # the opening is 1 to _OPENING_MAX characters, the end one
     units = f"{{{min_chars - 2},{max_chars - 1 - _OPENING_MAX}}}"
     return {"type": "string", "pattern": f"^{_OPENING}({unit}){units}{last}{_END}$"}
+
+
+def _is_phrase(numeral: str) -> bool:
+    """A date phrase ("13 March 2023") rather than a figure ("1.5", "15,000")."""
+    return any(c.isalpha() for c in numeral)
 
 
 def parse_answer(content: str) -> RewriteAnswer:

@@ -241,7 +241,8 @@ class ModelClient:
             "response_format": format_payload(fmt, numerals, grammar=self.endpoint.grammar, shape=shape),
             "temperature": policy.TEMPERATURE,
             "seed": policy.SEED,
-            "max_tokens": shape.max_tokens,
+            # a grammar-held rewrite may run to the grammar's longest answer (issue 20)
+            "max_tokens": policy.GRAMMAR_MAX_TOKENS if uses_numerals(fmt, self.endpoint.grammar, shape) else shape.max_tokens,
         }
 
     def key(self, body: dict[str, Any]) -> str:
@@ -431,7 +432,7 @@ def reply_content(response: ChatReply, where: str | None) -> tuple[str, dict[str
         raise ModelError(f"the model refused: {_short(refusal or 'content filter')}", where=where, usage=usage)
     if choice.finish_reason == "length":
         raise ModelError(
-            f"the answer was cut off at max_tokens={policy.MAX_TOKENS} (finish_reason=length)",
+            "the answer was cut off at max_tokens (finish_reason=length)",
             where=where,
             usage=usage,
             last_output=content,

@@ -45,6 +45,17 @@ DECODE_CHARS = {"overview": (100, 600), "paragraph": (30, 400), "bullet": (20, 2
 #: and then repeats itself. One spare bullet can still be dropped.
 DECODE_WHAT_HAPPENED_PARAGRAPHS = (1, 2)
 DECODE_IMPACT_BULLETS = (3, 4)
+#: Upper bound on generated tokens for an answer held by that grammar: its
+#: longest answer, one token a character (the worst case: SmolLM2 spells a
+#: figure one digit a token), and 200 for the JSON around the texts. A loop
+#: then ends in the grammar's full stop, as a reviewable (and cacheable) draft,
+#: instead of being cut off at `MAX_TOKENS` and failing the item.
+GRAMMAR_MAX_TOKENS = (
+    DECODE_CHARS["overview"][1]
+    + DECODE_WHAT_HAPPENED_PARAGRAPHS[1] * DECODE_CHARS["paragraph"][1]
+    + DECODE_IMPACT_BULLETS[1] * DECODE_CHARS["bullet"][1]
+    + 200
+)
 
 # --- verifying the claims (rewriter.verify) --------------------------------
 #: Whether each answer's sentences are checked against the source by a second
@@ -145,6 +156,14 @@ BATCH_FILE_MAX_MB = 200
 BATCH_POLL_FIRST_S = 60.0
 BATCH_POLL_BACKOFF = 1.5
 BATCH_POLL_MAX_S = 600.0
+#: Most rounds of Batch lines one `rewriter batch --via batch-api` run
+#: submits (`REWRITER_BATCH_ROUNDS`). A line the Batch API did not deliver (expired, cancelled, 5xx,
+#: rate-limited) goes into the next round without using up an answer
+#: (`REWRITER_ATTEMPTS` counts answers); what is still missing after this many
+#: rounds fails its item with a message to rerun, and the rerun sends it. Ten
+#: rounds hold three answers an item with room for a few expiries each, and
+#: bound a run that a provider keeps expiring (each expiry can take 24 hours).
+BATCH_MAX_ROUNDS = 10
 #: Estimated prices, US dollars per million tokens (input, output) at the
 #: standard rate; the Batch API bills `1 - BATCH_DISCOUNT` of it. Override with
 #: REWRITER_PRICE_IN / REWRITER_PRICE_OUT / REWRITER_BATCH_DISCOUNT.

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the report imports this page to write it, so the arrow runs one way
     from rewriter.batch.report import BatchReport, ItemReport
 
-#: Statuses in the order the page lists them: what needs an editor first.
-STATUSES = ("failed", "draft", "rewritten", "current", "skipped")
+#: Statuses in the order the page lists them: what needs an editor first, then
+#: what is still to come (`pending`: waiting for a Batch answer).
+STATUSES = ("failed", "draft", "pending", "rewritten", "current", "skipped")
 #: `<meta http-equiv>` Content-Security-Policy: no script, nothing remote,
 #: only the page's own inline style (and data: images, of which there are none).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -162,9 +163,20 @@ def render_report(report: BatchReport) -> str:
         reviews=[v for v in views if v.reviewed],
         counts=counts,
         cached=sum(v.item.cached for v in views),
+        waiting=waiting_on(views),
         statuses=STATUSES,
         csp=CSP,
     )
+
+
+def waiting_on(views: list[ItemView]) -> list[tuple[str, int]]:
+    """What the pending items wait on (a batch and round, an exported file), with how many each."""
+    counts: dict[str, int] = {}
+    for v in views:
+        if v.item.status == "pending":
+            holder = v.item.waitingOn or "an answer"
+            counts[holder] = counts.get(holder, 0) + 1
+    return list(counts.items())
 
 
 def is_html(path: Path) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from rewriter import policy
 from rewriter.answer import RewriteAnswer
-from rewriter.gate import Allow, Finding, Source, examine
+from rewriter.gate import RULES, Allow, Finding, Source, examine
 from rewriter.gate.dates import Date, date_findings, dates, published_date
 from rewriter.similarity import NearCopies, fold, near, repeated_pairs, squash
 from rewriter.sizing import ArticleSize, article_size
@@ -201,9 +201,11 @@ class Facts:
 
     @cached_property
     def numerals(self) -> tuple[str, ...]:
-        """The figures as the source spells them ("15", "1.5", "15,000,000"),
-        and those of the publication date: the only ones a grammar-driven
-        server is allowed to generate."""
+        """What a grammar-driven server may spell with digits: the figures as
+        the source spells them ("15", "1.5", "15,000,000"), and the publication
+        date only as a whole date phrase ("13 March 2023", "March 13"). Its
+        bare figures are not among them, so the grammar cannot write the
+        "13%" on a 13 March item that the review would refuse."""
         return tuple(sorted({f.numeral for f in self._figures} | _date_numerals(self.published)))
 
     @cached_property
@@ -234,13 +236,16 @@ class Facts:
 
 @lru_cache(maxsize=256)
 def _date_numerals(published: dt.date | None) -> frozenset[str]:
-    """The figures of the publication date as written (a feed's items share a few dates)."""
-    return frozenset(f.numeral for f in figures(_date_phrases(published))) if published else frozenset()
+    """The publication date as whole phrases (a feed's items share a few dates)."""
+    return frozenset(_date_phrases(published)) if published else frozenset()
 
 
-def _date_phrases(published: dt.date) -> str:
-    """The publication date as the prompt and a writer spell it: its figures may be generated."""
-    return f"{published.day} {published:%B %Y} {published:%Y-%m-%d}"
+def _date_phrases(published: dt.date) -> tuple[str, ...]:
+    """The publication date as the prompt and a writer spell it, whole or in
+    part: each agrees with the date, so the review grounds it (`gate/dates.py`).
+    Each has a letter: the grammar tells a phrase from a figure by it."""
+    day, month, year = published.day, f"{published:%B}", published.year
+    return f"{day} {month} {year}", f"{month} {day}, {year}", f"{day} {month}", f"{month} {day}", f"{month} {year}"
 
 
 @lru_cache(maxsize=4)
@@ -457,3 +462,43 @@ def drop_unsupported(answer: RewriteAnswer, facts: Facts, rejected: frozenset[st
         update={"overview": overview, "what_happened": paragraphs, "impact": bullets}
     )
     return Pruned(pruned, dropped)
+
+
+def warning_lines(problems: list[Problem]) -> list[str]:
+    """A draft's `ai.warnings`: each problem once, with the fields it is in.
+
+    A small model repeats its inventions in every field; one line a field
+    said the same thing five times. A gate rule's words are grouped by the
+    fields they occur in ("names 'Crypto News', which the news item does not
+    mention (overview, what_happened[0], impact[1])"); any other problem
+    worded the same in several fields is one line naming them. A problem in
+    one field keeps its own message (and the sentence it quotes).
+    """
+    groups: dict[tuple[str, ...], list[Problem]] = {}
+    for p in problems:
+        if p.words and p.kind in RULES:
+            for word in p.words:
+                groups.setdefault((p.kind, "word", word), []).append(p)
+        else:
+            rest = p.message[len(p.field) + 1 :] if p.message.startswith(p.field + " ") else p.message
+            groups.setdefault((p.kind, "text", rest), []).append(p)
+    # words of one rule found in the same fields share a line
+    lines: dict[tuple[str, ...], list[tuple[str, list[Problem]]]] = {}
+    for (kind, how, what), found in groups.items():
+        fields = tuple(dict.fromkeys(p.field for p in found))
+        lines.setdefault((kind, how, *fields) if how == "word" else (kind, how, what, *fields), []).append((what, found))
+    out = []
+    for key, entries in lines.items():
+        kind, how, fields = key[0], key[1], key[2:] if key[1] == "word" else key[3:]
+        if how == "text":
+            what, found = entries[0]
+            out.append(found[0].message if len(fields) == 1 else f"{what} ({', '.join(fields)})")
+            continue
+        named = RULES[kind].format(words=", ".join(f"'{w}'" for w, _ in entries))
+        if len(fields) > 1:
+            out.append(f"{named} ({', '.join(fields)})")
+            continue
+        sources = {id(p): p for _, found in entries for p in found}
+        quoted = next(iter(sources.values())).message.partition(', in: "')[2] if len(sources) == 1 else ""
+        out.append(f"{fields[0]} {named}" + (f', in: "{quoted}' if quoted else ""))
+    return out

@@ -22,7 +22,7 @@ from rewriter.prompts import DEFAULT_IMPACT_HEADING, Prompt
 from rewriter.render import (
     OVERVIEW_HEADING, WHAT_HAPPENED_HEADING, describe, order_front_matter, render_body, render_document,
 )  # fmt: skip
-from rewriter.review import Facts, Problem, Pruned, drop_unsupported, review, word_count
+from rewriter.review import Facts, Problem, Pruned, drop_unsupported, review, warning_lines, word_count
 from rewriter.sizing import article_size
 
 if TYPE_CHECKING:
@@ -256,11 +256,14 @@ async def _answer_item(
             if exc.last_output is None:  # transport, refusal, ...: not ours to retry
                 raise
             # Cut off at max_tokens: a small model sometimes loops; ask again, shorter.
+            # Without the loop itself: showing SmolLM2 2,000 characters of it cost
+            # ~500 prompt tokens and gave longer, no better answers (bench/README.md,
+            # "Cut-off re-asks").
             cached = False
             _add_usage(usage, exc.usage)
             last_reason, last_output = str(exc), exc.last_output
             problems_text = [_TRUNCATED]
-            content = exc.last_output
+            content = ""
         else:
             cached = cached and completion.cached
             _add_usage(usage, completion.usage)
@@ -276,11 +279,8 @@ async def _answer_item(
             problems_text = _reask_problems(problems)
             content = completion.content
         if attempt < attempts:
-            messages = [
-                *base,
-                {"role": "assistant", "content": content[:_RAW_ANSWER_IN_REASK]},
-                {"role": "user", "content": reask_message(problems_text)},
-            ]
+            answer = [{"role": "assistant", "content": content[:_RAW_ANSWER_IN_REASK]}] if content else []
+            messages = [*base, *answer, {"role": "user", "content": reask_message(problems_text)}]
 
     if not valid:
         raise ModelError(
@@ -303,7 +303,7 @@ async def _answer_item(
                 outcome.answer, outcome.dropped = pruned.answer, pruned.dropped
                 return outcome
         outcome.problems = [p for p in problems if p.blocking]
-        outcome.warnings = [p.message for p in outcome.problems]
+        outcome.warnings = warning_lines(outcome.problems)
         return outcome
     finally:
         if verifier is not None:

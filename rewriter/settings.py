@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     timeout: float = Field(default=policy.REQUEST_TIMEOUT_S, gt=0)
     max_retries: int = Field(default=policy.TRANSPORT_RETRIES, ge=0, le=10)
     attempts: int = Field(default=policy.ANSWER_ATTEMPTS, ge=1, le=10)
+    #: Most rounds of Batch lines one `--via batch-api` run submits (see policy.BATCH_MAX_ROUNDS).
+    batch_rounds: int = Field(default=policy.BATCH_MAX_ROUNDS, ge=1, le=100)
     #: Re-ask after the review finds problems in a valid answer; None: yes for
     #: a server, `policy.EMBEDDED_REVIEW_REASKS` for the embedded model.
     review_reasks: bool | None = None

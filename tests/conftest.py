@@ -7,6 +7,7 @@ OPENAI_* and REWRITER_* variables and every test gets its own cache folder.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,16 @@ def use_fake(fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> FakeSe
     monkeypatch.setenv("REWRITER_MODEL", "fake-model")
     monkeypatch.setenv("REWRITER_TIMEOUT", "5")
     return fake_server
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """`preexec_fn` for a child a test sends SIGINT: Ctrl-C at its default.
+
+    A job started with `&` from a script (or under nohup) ignores SIGINT, its
+    children inherit that, and Python keeps it, as it should: a test suite run
+    that way would see its child ignore the Ctrl-C the test sends (issue 20).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120):

@@ -1,6 +1,7 @@
 """A fake OpenAI Batch API on 127.0.0.1: files upload and content, batches create/retrieve/list/cancel.
 
-Each created batch takes the next scenario from `scenarios` (then "ok") and
+Each created batch takes the next scenario from `scenarios` (then `default`,
+"ok" unless set) and
 is worked on at its first retrieve, unless `hold` is set (it stays
 `in_progress`). Answers come from `answer(body)`, like tests/fakeserver.py.
 Online chat requests are counted and refused: a Batch run must send none.
@@ -28,9 +29,14 @@ def default_answer(body: dict[str, Any]) -> str:
 
 
 class FakeBatchServer(LoopbackServer):
-    def __init__(self, answer: Callable[[dict[str, Any]], str] | None = None, scenarios: list[str] | None = None) -> None:
+    def __init__(
+        self, answer: Callable[[dict[str, Any]], str] | None = None, scenarios: list[str] | None = None, default: str = "ok"
+    ) -> None:
         self.answer = answer or default_answer
         self.scenarios = list(scenarios or [])
+        self.default = default
+        #: Requests whose messages mention one of these get a 400 validation error, in any batch.
+        self.rejected: tuple[str, ...] = ()
         self.hold = False
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -58,7 +64,7 @@ class FakeBatchServer(LoopbackServer):
             "completion_window": request["completion_window"], "status": "validating", "created_at": int(time.time()),
             "metadata": request.get("metadata"), "output_file_id": None, "error_file_id": None, "errors": None,
             "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
-            "_scenario": self.scenarios.pop(0) if self.scenarios else "ok",
+            "_scenario": self.scenarios.pop(0) if self.scenarios else self.default,
         }  # fmt: skip
         self.batches[batch_id] = batch
         self.created.append(batch_id)
@@ -82,10 +88,15 @@ class FakeBatchServer(LoopbackServer):
             return
         outputs: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
-        half = len(requests) // 2
+        half = (len(requests) + 1) // 2  # the first half (of one line: that line) is done
         for n, request in enumerate(requests, 1):
             custom_id = request["custom_id"]
-            if scenario == "fail5" and n % 5 == 0 or scenario == "errors_only":
+            if any(word in json.dumps(request["body"]["messages"]) for word in self.rejected):
+                errors.append({"id": f"req_{n}", "custom_id": custom_id, "response": {
+                    "status_code": 400, "request_id": f"r{n}", "body": {"error": {
+                        "message": "Invalid 'messages[1].content': string too long.", "type": "invalid_request_error"}}
+                }, "error": None})  # fmt: skip
+            elif scenario == "fail5" and n % 5 == 0 or scenario == "errors_only":
                 errors.append({"id": f"req_{n}", "custom_id": custom_id, "response": {
                     "status_code": 500, "request_id": f"r{n}", "body": {"error": {"message": "server overloaded", "type": "server_error"}}
                 }, "error": None})  # fmt: skip

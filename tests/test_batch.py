@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NEWS_API_ITEM, RSS_FIXTURE, run_cli
+from tests.conftest import NEWS_API_ITEM, RSS_FIXTURE, ctrl_c_as_in_a_terminal, run_cli
 from tests.fakeserver import PLAIN_ANSWER, FakeServer, Reply
 
 #: An answer with no figures, so it is grounded for any item.
@@ -208,7 +208,7 @@ def _ignore_ctrl_c() -> None:
 
 @pytest.mark.parametrize(
     ("signum", "preexec"),
-    [(signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGTERM, _ignore_ctrl_c)],
+    [(signal.SIGINT, ctrl_c_as_in_a_terminal), (signal.SIGTERM, None), (signal.SIGTERM, _ignore_ctrl_c)],
     ids=["ctrl-c", "sigterm", "sigterm-in-background"],
 )
 def test_ctrl_c_leaves_no_partial_file_and_a_rerun_completes(tmp_path, fake_server, monkeypatch, signum, preexec):
@@ -395,3 +395,11 @@ def test_a_feed_named_in_another_encoding_is_reported_and_spilled(tmp_path, monk
     assert len(data["items"]) == 10
     assert all("caf\ufffd.jsonl line " in e["source"] for e in data["items"])
     assert len((tmp_path / "req.jsonl").read_text(encoding="utf-8").splitlines()) == 10
+
+
+def test_batch_help_names_its_sources_in_capitals() -> None:
+    """Issue 20: the usage line read `{sources}...`, the parameter's Python name."""
+    usage = next(line for line in run_cli("batch", "--help").stdout.splitlines() if "Usage:" in line)
+    assert "SOURCES}..." in usage and "sources" not in usage
+    usage = next(line for line in run_cli("rewrite", "--help").stdout.splitlines() if "Usage:" in line)
+    assert "PATHS}..." in usage and "paths" not in usage

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ctrl_c_as_in_a_terminal, run_cli
 from tests.fakebatch import FakeBatchServer
 from tests.fakeserver import PLAIN_ANSWER, FakeServer, Reply
 from tests.test_batch import articles, numbered, write_jsonl
@@ -126,13 +126,70 @@ def test_a_batch_completed_with_only_an_error_file_is_resubmitted(tmp_path, monk
     assert [len(request_ids(server, b)) for b in server.created] == [ITEMS, ITEMS]
 
 
-def test_lines_failing_every_attempt_fail_their_items_and_write_nothing(tmp_path, monkeypatch, feed):
-    with serve(monkeypatch, "errors_only", "errors_only", "errors_only") as server:
+def test_lines_failing_every_round_fail_their_items_and_a_rerun_sends_them_again(tmp_path, monkeypatch, feed):
+    """A 500 is the delivery's fault: the line goes into every round of the run (not
+    REWRITER_ATTEMPTS of them), then its item fails, and the next run sends it again."""
+    monkeypatch.setenv("REWRITER_ATTEMPTS", "1")
+    monkeypatch.setenv("REWRITER_BATCH_ROUNDS", "4")
+    with serve(monkeypatch, *["errors_only"] * 4) as server:
         result = batch_api(feed, tmp_path / "out", "--limit", "2")
-    assert result.returncode == 1
-    assert len(server.created) == 3  # REWRITER_ATTEMPTS, 3 by default
-    assert articles(tmp_path / "out") == []
-    assert "the batch line failed 3 time(s): HTTP 500: server overloaded" in result.stderr
+        assert result.returncode == 1
+        assert len(server.created) == 4 and [len(request_ids(server, b)) for b in server.created] == [2] * 4
+        assert articles(tmp_path / "out") == []
+        assert "the Batch API delivered no answer in 4 rounds (4 time(s): HTTP 500: server overloaded)" in result.stderr
+        assert "rerun the same command to send it" in result.stderr
+        rerun = batch_api(feed, tmp_path / "out", "--limit", "2")
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(server.created) == 5 and request_ids(server, server.created[4]) == request_ids(server, server.created[0])
+    assert len(articles(tmp_path / "out")) == 2
+
+
+def test_a_batch_api_expiring_the_same_half_of_every_batch_is_rerun_until_all_is_written(tmp_path, monkeypatch, feed):
+    """Issue 20: expired lines were counted as failed answers, and a rerun never sent them again."""
+    monkeypatch.setenv("REWRITER_ATTEMPTS", "1")  # expiries use up no answer
+    monkeypatch.setenv("REWRITER_BATCH_ROUNDS", "2")
+    out = tmp_path / "out"
+    server = serve(monkeypatch)
+    server.default = "expire_half"
+    with server:
+        first = batch_api(feed, out)
+        assert first.returncode == 1
+        assert [len(request_ids(server, b)) for b in server.created] == [10, 5]  # 5 expired, then 2 of those
+        assert len(articles(out)) == 8
+        failed = [e for e in report_of(out)["items"] if e["status"] == "failed"]
+        assert len(failed) == 2 and all("batch_expired" in e["error"] and "rerun" in e["error"] for e in failed)
+        second = batch_api(feed, out)
+        assert second.returncode == 0, second.stderr
+        assert [len(request_ids(server, b)) for b in server.created[2:]] == [2, 1]
+        assert report_of(out)["totals"]["failed"] == 0
+        third = batch_api(feed, out)
+    assert third.returncode == 0 and len(server.created) == 4  # nothing left to send
+    assert_every_article_is_its_own(out)
+    assert server.online_requests == 0
+
+
+def test_a_request_the_batch_api_rejects_stays_failed_named_with_the_command_that_retries_it(tmp_path, monkeypatch, feed):
+    out = tmp_path / "out"
+    with serve(monkeypatch) as server:
+        server.rejected = ("Body of story 3.", "Body of story 7.")
+        result = batch_api(feed, out)
+        assert result.returncode == 1
+        assert len(server.created) == 1  # a 400 is not sent again in the same run
+        failed = {e["title"]: e["error"] for e in report_of(out)["items"] if e["status"] == "failed"}
+        assert sorted(failed) == ["Story number 3 about markets", "Story number 7 about markets"]
+        retry = f"rewriter batch {feed} --out {out} --via batch-api --retry-rejected"
+        for error in failed.values():
+            assert "the Batch API rejected the request: HTTP 400: Invalid 'messages[1].content': string too long." in error
+            assert f"send it again with: {retry}" in error
+        assert f"2 request(s) rejected by the Batch API (see the report); once the cause is fixed: {retry}" in result.stderr
+        rerun = batch_api(feed, out)
+        assert rerun.returncode == 1 and len(server.created) == 1  # still failed, still named, not sent
+        assert report_of(out)["totals"]["failed"] == 2 and "string too long" in rerun.stderr
+        server.rejected = ()
+        retried = batch_api(feed, out, "--retry-rejected")
+    assert retried.returncode == 0, retried.stderr
+    assert len(request_ids(server, server.created[1])) == 2
+    assert_every_article_is_its_own(out)
 
 
 def test_a_batch_failing_validation_reports_the_api_errors(tmp_path, monkeypatch, feed):
@@ -287,7 +344,10 @@ def test_ctrl_c_while_polling_leaves_the_batch_running_and_says_how_to_resume(tm
     with serve(monkeypatch) as server:
         server.hold = True
         cmd = [sys.executable, "-m", "rewriter", "batch", str(feed), "--out", str(out), "--via", "batch-api", "--poll", "0.05"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+            preexec_fn=ctrl_c_as_in_a_terminal,
+        )  # fmt: skip
         deadline = time.monotonic() + 60
         while "in_progress" not in json.dumps(server.batches) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -365,3 +425,58 @@ def test_a_second_run_on_the_same_folder_is_refused_while_the_first_works(tmp_pa
     assert second.returncode == 1
     assert f"another 'rewriter batch' (pid {first.pid}) is working on this folder" in second.stderr
     assert len(server.created) == 1
+
+
+# --- the review page of a Batch or export run (issue 20) -----------------------------------
+
+
+def page_rows(html: str) -> dict[str, list[str]]:
+    """The item table's rows by status class: each row's text."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for row in re.findall(r'<tr class="s-(\w+)"[^>]*>(.*?)</tr>', body, flags=re.S):
+        rows.setdefault(row[0], []).append(re.sub(r"<[^>]+>", " ", row[1]))
+    return rows
+
+
+def test_the_review_page_shows_pending_items_by_headline_with_the_batch_they_wait_for(tmp_path, monkeypatch, feed):
+    out, page = tmp_path / "out", tmp_path / "run.html"
+    with serve(monkeypatch) as server:
+        server.hold = True
+        result = run_cli("batch", str(feed), "--out", str(out), "--via", "batch-api", "--no-wait", "--report", str(page))
+        assert result.returncode == 0, result.stderr
+        batch_id = server.created[0]
+        html = page.read_text(encoding="utf-8")
+        rows = page_rows(html)
+        assert list(rows) == ["pending"] and len(rows["pending"]) == ITEMS
+        for n, row in enumerate(rows["pending"]):
+            assert f"Story number {n} about markets" in row and f"waiting for batch {batch_id}, round 1" in row
+        assert re.search(r'<li class="s-pending"><b>10</b>pending</li>', html)
+        assert 'href="#only-pending">pending (10)</a>' in html
+        assert f"Waiting for answers: batch {batch_id}, round 1 (10 items)." in html
+        # the JSON report says the same
+        assert run_cli("batch", str(feed), "--out", str(out), "--via", "batch-api", "--no-wait",
+                       "--report", str(tmp_path / "run.json")).returncode == 0  # fmt: skip
+        entries = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["items"]
+        assert {e["waitingOn"] for e in entries} == {f"batch {batch_id}, round 1"}
+        assert all(e["title"].startswith("Story number") and e["request"] for e in entries)
+        # collected, the same page counts what came from the batch as part of what was written
+        server.hold = False
+        done = run_cli("batch", str(feed), "--out", str(out), "--via", "batch-api", "--poll", "0.05", "--report", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text(encoding="utf-8")
+    assert list(page_rows(html)) == ["rewritten"] and "Waiting for answers" not in html
+    assert "<b>10</b>of rewritten and draft: from batch answers</li>" in html
+
+
+OFFLINE = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "sk-test", "REWRITER_MODEL": "fake-model"}
+
+
+def test_the_review_page_of_an_export_says_which_request_file_the_items_wait_for(tmp_path, feed):
+    requests, page = tmp_path / "requests.jsonl", tmp_path / "run.html"
+    result = run_cli("batch", str(feed), "--out", str(tmp_path / "out"), "--export-requests", str(requests),
+                     "--report", str(page), env=OFFLINE)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = page_rows(page.read_text(encoding="utf-8"))["pending"]
+    assert len(rows) == ITEMS
+    assert all("Story number" in row and "waiting for request file requests.jsonl" in row for row in rows)

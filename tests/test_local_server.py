@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, run_cli
+from tests.conftest import EXAMPLES, ROOT, ctrl_c_as_in_a_terminal, run_cli
 
 SEED_DRAFT = EXAMPLES / "drafts" / "doj-north-korea.md"
 DRAFTS = sorted((EXAMPLES / "drafts").glob("*.md"))
@@ -217,7 +217,7 @@ def _start_rewrite(tmp_path: Path) -> subprocess.Popen:
     env.update(REWRITER_CACHE_DIR=str(tmp_path / "cache"), REWRITER_CACHE_MODE="off")
     return subprocess.Popen(
         [sys.executable, "-m", "rewriter", "rewrite", str(SEED_DRAFT), "-o", str(tmp_path / "out.md")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=ctrl_c_as_in_a_terminal,
     )  # fmt: skip
 
 
@@ -271,6 +271,7 @@ def test_serve_prints_exports_answers_and_stops_cleanly(tmp_path: Path, signum: 
     proc = subprocess.Popen(
         [sys.executable, "-m", "rewriter", "serve", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**env, "REWRITER_LOCAL_SLOTS": "2"},
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )  # fmt: skip
     try:
         lines = []

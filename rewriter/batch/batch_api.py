@@ -5,6 +5,10 @@ missing requests as Batch files, upload them and create a batch for each,
 poll until every batch is finished, collect the results into the cache,
 and render again, until no request is missing and no batch is in flight.
 
+A line the API did not deliver goes into the next round, up to
+`REWRITER_BATCH_ROUNDS` rounds a run; a run that ends with nothing in flight
+settles the outcomes, so the next run takes up what failed (see `deferred.py`).
+
 Every uploaded file and created batch is recorded in `state.json` (under
 --out/.rewriter-batch/) *before* the next step, so a crash, Ctrl-C or
 SIGKILL never loses a paid batch or submits one twice: a rerun polls the
@@ -34,7 +38,9 @@ from rewriter.batch.plan import BatchOptions
 from rewriter.batch.progress import BatchLines, make_batch_display
 from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens, estimated_cost
 from rewriter.batch.results import ResultSink, result_lines
-from rewriter.batch.rounds import first_format, folder_lock, merge_round, render_round, require_cache, state_folder
+from rewriter.batch.rounds import (
+    first_format, folder_lock, mark_pending, merge_round, render_round, require_cache, retry_command, state_folder,
+)
 from rewriter.errors import InputError, ModelError
 from rewriter.output import atomic_write
 
@@ -49,6 +55,8 @@ class ApiOptions:
     cancel: bool = False
     max_lines: int = policy.BATCH_FILE_MAX_LINES
     max_bytes: int = policy.BATCH_FILE_MAX_MB * 1024 * 1024
+    #: Send again the requests the Batch API rejected for good (a 400) in an earlier run.
+    retry_rejected: bool = False
 
 
 class Submitted(BaseModel):
@@ -96,7 +104,7 @@ class Executor:
                 )
         else:
             self.state = State(server=endpoint.server_id, model=endpoint.model)
-        self.outcomes = Outcomes(folder)
+        self.outcomes = Outcomes(folder, retry_rejected=options.retry_rejected)
         self.api: Any = None
         #: Bars while waiting in a terminal (no other live display then), else lines.
         self.display: Any = None
@@ -112,6 +120,15 @@ class Executor:
     @property
     def open_files(self) -> list[Submitted]:
         return [f for f in self.state.files if not f.collected]
+
+    def waiting_on(self) -> dict[str, str]:
+        """custom_id → the batch (and round) that holds its line, for the pending items."""
+        where = {}
+        for record in self.open_files:
+            holder = f"batch {record.batchId}" if record.batchId else f"{record.name} (not submitted yet)"
+            for key in read_ids(self.folder / record.name):
+                where[key] = f"{holder}, round {record.round}"
+        return where
 
     def in_flight_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -236,6 +253,14 @@ class Executor:
         record.collected = True
         self.save()
 
+    def finish(self, retry: str) -> None:
+        """Nothing is in flight: settle the outcomes (a rerun takes failed items up
+        again, as online) and name the rejected requests' way back."""
+        rejected = self.outcomes.rejected
+        if rejected:
+            self.say(f"{rejected} request(s) rejected by the Batch API (see the report); once the cause is fixed: {retry}")
+        self.outcomes.settle()
+
     async def cancel(self) -> list[str]:
         cancelled = []
         for record in self.open_files:
@@ -283,6 +308,8 @@ async def _run_locked(
             return report
         await executor.submit_open()
         first = True
+        rounds = 0  # submitted by this run
+        retry = retry_command(sources, options.out, "--via", "batch-api")
         while True:
             await executor.refresh()
             writer = RequestWriter(
@@ -290,14 +317,21 @@ async def _run_locked(
                 api_options.max_lines,
                 api_options.max_bytes,
             )
-            rendered = await render_round(run, sources, options, executor.outcomes, writer, in_flight=executor.in_flight_keys())
+            rendered = await render_round(
+                run, sources, options, executor.outcomes, writer, in_flight=executor.in_flight_keys(),
+                last_round=rounds if rounds >= run.settings.batch_rounds else 0, retry=retry,
+            )  # fmt: skip
             merge_round(report, rendered, first=first)
             first = False
             files = writer.close()
             if files:
+                rounds += 1
                 executor.record_round(files, first_format(run))
                 await executor.submit_open()
-            if not executor.open_files or not api_options.wait:
+            if not executor.open_files:
+                executor.finish(retry)
+                return report
+            if not api_options.wait:
                 return report
             await executor.wait()
     except ModelError:
@@ -311,6 +345,7 @@ async def _run_locked(
     finally:
         executor.outcomes.close()
         report.batch = executor.summary()
+        mark_pending(report, executor.waiting_on().get)
         report.wallTime = round(time.perf_counter() - started, 3)
         if options.report is not None:
             from rewriter.batch.report import write_report

@@ -11,8 +11,17 @@ would cache its answer under.
 Answers that came back from a batch but cannot be cached (invalid content,
 a refusal, a failed line) are kept as `Outcomes` in the state folder and
 played back here the way the online client would have met them: an invalid
-answer is re-asked with its problems named, a failed line is asked again in
-the next round until the attempts run out.
+answer is re-asked with its problems named. A line the Batch API did not
+deliver (expired, cancelled, 5xx, rate-limited) is the delivery's fault, not
+the answer's: it is asked again in the next round without using up one of
+the item's answers (`REWRITER_ATTEMPTS`), until the run's rounds
+(`REWRITER_BATCH_ROUNDS`) are used up. A line the API rejected for good (a
+400 validation error) stays failed, naming the reason and the command that
+sends it again (`--retry-rejected`).
+
+A run that ends with nothing in flight settles the outcomes: the next run
+starts afresh for every item still unwritten, as the online path's rerun
+does (only the rejections stay, until `--retry-rejected`).
 """
 
 from __future__ import annotations
@@ -37,32 +46,52 @@ class Outcomes:
     """Batch answers that are not in the cache, by key: `outcomes.jsonl`, appended to.
 
     Each line is one of {"key", "failed": reason[, "final": true]} (no answer:
-    status != 200, expired, rejected), {"key", "error": message[, "last_output"]}
-    (a reply the online client would raise on), or {"key", "content", "usage"}
-    (an answer that fails validation). The last line of a key wins; failures
-    are counted, for the attempts limit.
+    status != 200, expired; "final" when rejected for good), {"key", "error":
+    message[, "last_output"]} (a reply the online client would raise on),
+    {"key", "content", "usage"} (an answer that fails validation), or
+    {"settled": true[, "rejected": true]}: a run ended with nothing in flight
+    (`settle`), and what came before it no longer counts, except the
+    rejections (those too with "rejected": `--retry-rejected`). The last line
+    of a key wins; failed deliveries are counted, for the messages.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, retry_rejected: bool = False) -> None:
         self.path = folder / OUTCOMES_NAME
         self.last: dict[str, dict[str, Any]] = {}
         self.failures: Counter[str] = Counter()
+        self._append: Any = None
         try:
             with self.path.open(encoding="utf-8") as lines:
                 for line in lines:
                     try:
                         self._note(json.loads(line))
-                    except (ValueError, KeyError, TypeError):
+                    except (ValueError, KeyError, TypeError, AttributeError):
                         continue  # a torn last line after a crash
         except OSError:
             pass
-        self._append: Any = None
+        if retry_rejected and any(r.get("final") for r in self.last.values()):
+            self.add({"settled": True, "rejected": True})
 
     def _note(self, record: dict[str, Any]) -> None:
+        if record.get("settled"):
+            keep = not record.get("rejected")
+            self.last = {k: r for k, r in self.last.items() if keep and r.get("final")}
+            self.failures = Counter()
+            return
         key = record["key"]
         self.last[key] = record
         if "failed" in record:
             self.failures[key] += 1
+
+    @property
+    def rejected(self) -> int:
+        """Requests the Batch API rejected for good (see `--retry-rejected`)."""
+        return sum(1 for r in self.last.values() if r.get("final"))
+
+    def settle(self) -> None:
+        """The run ended with nothing in flight: the next one starts afresh (see the class)."""
+        if self.last:
+            self.add({"settled": True})
 
     def add(self, record: dict[str, Any]) -> None:
         self._note(record)
@@ -91,13 +120,18 @@ class DeferredClient(ModelClient):
         record: Callable[[dict[str, Any], str, str | None], None],
         *,
         in_flight: set[str] | frozenset[str] = frozenset(),
-        attempts: int,
+        last_round: int = 0,
+        retry: str = "",
     ) -> None:
         super().__init__(online.endpoint, online.cache, timeout=online.timeout, max_retries=online.max_retries)
         self.outcomes = outcomes
         self.record = record
         self.in_flight = in_flight
-        self.attempts = attempts
+        #: This run's rounds (when it has none left, else 0): a request still
+        #: missing then fails its item, and a rerun sends it.
+        self.last_round = last_round
+        #: The command that sends rejected requests again, for their message.
+        self.retry = retry
         # Batch lines are only ever written in the first mode (see rounds.first_format),
         # so only its answers are looked up: one key and one lookup an ask, as online
         # once a mode has worked.
@@ -127,11 +161,17 @@ class DeferredClient(ModelClient):
                 raise ModelError(
                     outcome["error"], where=where, usage=outcome.get("usage"), last_output=outcome.get("last_output")
                 )
-            tries = self.outcomes.failures[key]
             if outcome.get("final"):
-                raise ModelError(outcome["failed"], where=where)
-            if tries >= self.attempts:
-                raise ModelError(f"the batch line failed {tries} time(s): {outcome['failed']}", where=where)
+                retry = f"; once its cause is fixed, send it again with: {self.retry}" if self.retry else ""
+                raise ModelError(f"{outcome['failed']} (a rerun does not send it again{retry})", where=where)
+        if self.last_round:
+            rounds = self.last_round
+            if outcome is not None and "failed" in outcome:
+                tries = self.outcomes.failures[key]
+                reason = f"the Batch API delivered no answer in {rounds} rounds ({tries} time(s): {outcome['failed']})"
+            else:
+                reason = f"this run's {rounds} Batch rounds were used up before this request could be sent"
+            raise ModelError(f"{reason}; rerun the same command to send it", where=where)
         self.record(body, key, text)
         raise AnswerPending(key)
 

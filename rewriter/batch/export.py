@@ -23,7 +23,9 @@ from rewriter.batch.lines import RequestWriter, ids_path
 from rewriter.batch.plan import BatchOptions
 from rewriter.batch.report import BatchReport, BatchRound, BatchRun, write_report
 from rewriter.batch.results import ResultSink, result_lines
-from rewriter.batch.rounds import first_format, folder_lock, render_round, require_cache, state_folder
+from rewriter.batch.rounds import (
+    first_format, folder_lock, mark_pending, render_round, require_cache, retry_command, state_folder,
+)
 from rewriter.errors import InputError
 
 HEADER = "rewriter-batch-export"
@@ -32,20 +34,24 @@ EXPORTS_META = "batch-exports"
 _EXPORTS_KEPT = 20
 
 
-async def run_export(run: Any, sources: list[str | Path], options: BatchOptions, file: Path, report: BatchReport) -> int:
-    """Render what the cache answers and write the missing requests to `file`; how many lines."""
+async def run_export(
+    run: Any, sources: list[str | Path], options: BatchOptions, file: Path, report: BatchReport, *, retry_rejected: bool = False
+) -> int:
+    """Render what the cache answers and write the missing requests to `file`; how many lines.
+    `retry_rejected` exports again the requests an engine rejected for good (a 400)."""
     require_cache(run)
     options.out.mkdir(parents=True, exist_ok=True)
     folder = state_folder(options.out)
-    outcomes = Outcomes(folder)
     fmt = first_format(run)
+    retry = retry_command(sources, options.out, "--export-requests", str(file))
     file = file.resolve()
     writer = RequestWriter(lambda n: file, max_lines=2**62, max_bytes=2**62)
-    try:
-        with folder_lock(folder):
-            rendered = await render_round(run, sources, options, outcomes, writer)
-    finally:
-        outcomes.close()
+    with folder_lock(folder):
+        outcomes = Outcomes(folder, retry_rejected=retry_rejected)
+        try:
+            rendered = await render_round(run, sources, options, outcomes, writer, retry=retry)
+        finally:
+            outcomes.close()
     files = writer.close()
     lines = files[0].lines if files else 0
     if not files:  # nothing missing: an empty file, so a script's next step finds what it expects
@@ -56,6 +62,7 @@ async def run_export(run: Any, sources: list[str | Path], options: BatchOptions,
     _write_header(file, fmt, run, folder)
     _remember(run.cache, ids_path(file))
     report.take_entries(rendered)
+    mark_pending(report, lambda key: f"request file {file.name}")
     report.wallTime = rendered.wallTime
     report.batch = BatchRun(via="export", rounds=[BatchRound(round=1, lines=lines)])
     if options.report is not None:

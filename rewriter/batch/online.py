@@ -49,8 +49,10 @@ class BatchJob(Planner):
         try:
             outcome = await self.run.rewrite(item)
             article = render_article(outcome, self.run.prompt.impact_heading)
-        except AnswerPending:
-            return ItemReport(id=ident, source=item.origin, status="pending", path=target.rel)
+        except AnswerPending as exc:
+            return ItemReport(
+                id=ident, source=item.origin, status="pending", path=target.rel, title=item.title, request=str(exc.args[0])
+            )  # fmt: skip
         except ModelError as exc:
             tokens = Tokens(input=exc.usage.get("prompt_tokens", 0), output=exc.usage.get("completion_tokens", 0))
             return ItemReport(

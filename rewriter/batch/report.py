@@ -80,6 +80,10 @@ class ItemReport(BaseModel):
     dropped: list[str] = Field(default_factory=list)
     #: `--full-text`: why the item's page was wanted but not used.
     pageWarning: str | None = None
+    #: A pending item: the custom_id of the Batch line it waits for, and what
+    #: holds that line ("batch batch_abc, round 2", "request file requests.jsonl").
+    request: str | None = None
+    waitingOn: str | None = None
 
     @field_validator("id", "source", "path", "error", "title")
     @classmethod

@@ -50,7 +50,10 @@ class ResultSink:
         response = record.get("response") if isinstance(record.get("response"), dict) else None
         status = response.get("status_code") if response else None
         if status != 200 or not isinstance(response.get("body"), dict):  # type: ignore[union-attr]
-            self.fail(key, _failure(record, status))
+            if _rejected(status):
+                self.fail(key, f"the Batch API rejected the request: {_failure(record, status)}", final=True)
+            else:
+                self.fail(key, _failure(record, status))
             return key
         try:
             reply = ChatReply.model_validate(response["body"])  # type: ignore[index]
@@ -89,6 +92,12 @@ class ResultSink:
             self.cache.set_many(self._pending)
             self._pending = []
         self.outcomes.flush()
+
+
+def _rejected(status: Any) -> bool:
+    """A status that the same request would get again (400: a validation error), as
+    against the delivery's faults (no response: expired or cancelled; 408, 409, 429, 5xx)."""
+    return isinstance(status, int) and 400 <= status < 500 and status not in (408, 409, 429)
 
 
 def _failure(record: dict[str, Any], status: Any) -> str:

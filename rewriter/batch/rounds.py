@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from rewriter.batch.deferred import DeferredClient, Outcomes
 from rewriter.batch.lines import RequestWriter
 from rewriter.batch.online import run_batch
 from rewriter.batch.plan import BatchOptions
-from rewriter.batch.report import BatchReport, new_report
+from rewriter.batch.report import BatchReport, ItemReport, new_report
 from rewriter.errors import InputError
 from rewriter.settings import CacheMode
 
@@ -69,12 +69,22 @@ async def render_round(
     *,
     in_flight: set[str] | frozenset[str] = frozenset(),
     progress: Any = None,
+    last_round: int = 0,
+    retry: str = "",
 ) -> BatchReport:
-    """Write every item that can be written from the cache; the rest's requests go to `writer`."""
-    client = DeferredClient(run.client, outcomes, writer.add, in_flight=in_flight, attempts=run.settings.attempts)
+    """Write every item that can be written from the cache; the rest's requests go to `writer`
+    (when `last_round` is the run's rounds, used up: nowhere; they fail their items, see `DeferredClient`)."""
+    client = DeferredClient(run.client, outcomes, writer.add, in_flight=in_flight, last_round=last_round, retry=retry)
     deferred_run = dataclasses.replace(run, client=client)
     report = new_report(sources, options.out)
     return await run_batch(deferred_run, sources, dataclasses.replace(options, report=None), progress=progress, report=report)
+
+
+def retry_command(sources: list[str | Path], out: Path, *via: str) -> str:
+    """The command that sends the requests a Batch API rejected again (`--retry-rejected`)."""
+    import shlex
+
+    return shlex.join(["rewriter", "batch", *map(str, sources), "--out", str(out), *via, "--retry-rejected"])
 
 
 def first_format(run: Any) -> str:
@@ -94,10 +104,24 @@ def merge_round(report: BatchReport, rendered: BatchReport, first: bool) -> None
         return
     later = {e.id: e for e in rendered.entries() if e.status in _PROGRESSED}
     rendered.close()
+    _replace_pending(report, lambda entry: later.get(entry.id, entry))
+
+
+def mark_pending(report: BatchReport, waiting_on: Callable[[str], str | None]) -> None:
+    """Say what each pending item waits on (`waiting_on(custom_id)`: a batch and
+    its round, an exported file), for the summary and the review page."""
+    _replace_pending(report, lambda entry: entry.model_copy(update={"waitingOn": waiting_on(entry.request or "")}))
+
+
+def _replace_pending(report: BatchReport, change: Callable[[ItemReport], ItemReport]) -> None:
+    """The report with each pending entry replaced by `change(entry)`, in order
+    (its entries may be spilled to a file: they are read back and added anew)."""
+    if not report.totals.pending:
+        return
     fresh = new_report(report.sources, Path(report.out))
     fresh.spill_to(Path(report.out))
     for entry in report.entries():
-        fresh.add(later.get(entry.id, entry) if entry.status == "pending" else entry)
+        fresh.add(change(entry) if entry.status == "pending" else entry)
     report.take_entries(fresh)
 
 

@@ -30,7 +30,7 @@ app = typer.Typer()
 def batch(
     sources: list[str] = typer.Argument(
         ..., help="Feeds: news API .json/.jsonl, RSS/Atom file or http(s) URL, JSON Lines, Markdown folder.",
-        show_default=False,
+        show_default=False, metavar="SOURCES",
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder the articles are written to.", file_okay=False),
     concurrency: int = typer.Option(
@@ -59,6 +59,10 @@ def batch(
     ),
     no_wait: bool = typer.Option(False, "--no-wait", help="batch-api: submit or collect what has finished, then exit (for cron)."),
     cancel: bool = typer.Option(False, "--cancel", help="batch-api: cancel the batches in flight and exit."),
+    retry_rejected: bool = typer.Option(
+        False, "--retry-rejected", help="batch-api, --export-requests: send again the requests the Batch API "
+        "rejected for good (a 400 validation error), which a rerun otherwise leaves failed.",
+    ),
     file_lines: int = typer.Option(
         policy.BATCH_FILE_MAX_LINES, "--file-lines", min=1, max=policy.BATCH_FILE_MAX_LINES,
         help="batch-api: most lines in one Batch file.",
@@ -117,7 +121,7 @@ def batch(
         if export_requests is not None:
             from rewriter.batch.export import run_export
 
-            lines = await run_export(run, list(sources), options, export_requests, result)
+            lines = await run_export(run, list(sources), options, export_requests, result, retry_rejected=retry_rejected)
             err(f"wrote {lines} request line(s) to {export_requests}" + (
                 "; answer them (vllm run-batch, Ray), 'rewriter cache import' the output, and rerun this command"
                 if lines else ""))  # fmt: skip
@@ -125,7 +129,10 @@ def batch(
         if via is Via.BATCH_API:
             from rewriter.batch.batch_api import ApiOptions, run_batch_api
 
-            api = ApiOptions(poll=poll, wait=not no_wait, cancel=cancel, max_lines=file_lines, max_bytes=file_mb * 1024 * 1024)
+            api = ApiOptions(
+                poll=poll, wait=not no_wait, cancel=cancel, max_lines=file_lines, max_bytes=file_mb * 1024 * 1024,
+                retry_rejected=retry_rejected,
+            )  # fmt: skip
             return await run_batch_api(run, list(sources), options, api, result)
         return await run_batch(run, list(sources), options, report=result)
 

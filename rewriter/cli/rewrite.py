@@ -17,7 +17,7 @@ app = typer.Typer()
 @app.command()
 @reports_errors
 def rewrite(
-    paths: list[Path] = typer.Argument(..., help="Markdown drafts with YAML front matter.", show_default=False),
+    paths: list[Path] = typer.Argument(..., help="Markdown drafts with YAML front matter.", show_default=False, metavar="PATHS"),
     in_place: bool = typer.Option(False, "--in-place", "-i", help="Replace each draft with its article."),
     output: Optional[str] = typer.Option(
         None, "--output", "-o", help="Write here: a file, or a folder (trailing '/', or several drafts)."
