@@ -234,7 +234,7 @@ figure_text = st.lists(
 @settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 def test_figures_finds_what_the_full_pattern_finds(text):
     """`figures` tries the pattern only where a figure can start; it must find what a full scan finds."""
-    from rewriter.review import _NUMBER, figures
+    from rewriter.figures import _NUMBER, figures
 
     expected = [(m.group(0).strip(), m.group("num")) for m in _NUMBER.finditer(text)]
     assert [(f.text, f.numeral) for f in figures(text)] == expected

@@ -3,7 +3,8 @@
 - `plan`: items → finished reports or targets (current articles skipped, duplicates once, names chosen);
 - `index`: the article index that recognises current articles cheaply;
 - `online`: the online executor, sending requests from here;
-- `batch_api`: the Batch API executor (rounds of Batch files, state, polling, collecting);
+- `batch_api`: the Batch API executor (rounds of Batch files, submitting, polling, collecting);
+- `ledger`: its record of what was submitted (`state.json`), saved before every next step;
 - `export`: Batch files for other engines (vLLM, Ray) and importing their output;
 - `rounds`, `deferred`, `lines`, `results`: what both Batch paths share: a render round over the
   cache, the client that records instead of sending, request lines, result lines;

@@ -14,11 +14,10 @@ Every uploaded file and created batch is recorded in `state.json` (under
 SIGKILL never loses a paid batch or submits one twice: a rerun polls the
 batches in flight, adopts a batch created for an uploaded file whose id was
 not yet saved, and only then writes lines for what no batch covers.
-"""
 
-# Size: `Executor` is over 150 lines (about 180): every method reads or writes
-# the one `state.json` record, and it is being changed for Batch-API retries
-# (issue 20); split it after that lands, not under it.
+`ledger.Ledger` keeps that record; `Courier` here is the conversation with
+the API (upload, submit, poll, collect, cancel), writing each step to it.
+"""
 
 from __future__ import annotations
 
@@ -29,22 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from rewriter import policy
-from rewriter.batch.deferred import Outcomes
-from rewriter.batch.lines import URL, RequestFile, RequestWriter, read_ids
+from rewriter.batch.ledger import Ledger, Submitted
+from rewriter.batch.lines import URL, RequestWriter, read_ids
 from rewriter.batch.plan import BatchOptions
 from rewriter.batch.progress import BatchLines, make_batch_display
-from rewriter.batch.report import BatchReport, BatchRound, BatchRun, Tokens, estimated_cost
+from rewriter.batch.report import BatchReport
 from rewriter.batch.results import ResultSink, result_lines
 from rewriter.batch.rounds import (
     first_format, folder_lock, mark_pending, merge_round, render_round, require_cache, retry_command, state_folder,
 )
-from rewriter.errors import InputError, ModelError
-from rewriter.output import atomic_write
+from rewriter.errors import ModelError
 
-STATE_NAME = "state.json"
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 
 
@@ -59,103 +54,36 @@ class ApiOptions:
     retry_rejected: bool = False
 
 
-class Submitted(BaseModel):
-    """One request file and the batch made of it."""
+class Courier:
+    """The conversation with the Batch API: take the recorded files there, bring the results back.
 
-    name: str
-    round: int
-    lines: int
-    format: str
-    fileId: str | None = None
-    batchId: str | None = None
-    status: str | None = None
-    counts: dict[str, int] = Field(default_factory=dict)
-    collected: bool = False
-    errors: list[str] = Field(default_factory=list)
+    Every step is written to the `Ledger` before the next one, so a crash
+    between two calls loses nothing."""
 
-
-class State(BaseModel):
-    server: str
-    model: str
-    round: int = 0
-    rounds: list[BatchRound] = Field(default_factory=list)
-    files: list[Submitted] = Field(default_factory=list)
-    tokens: Tokens = Field(default_factory=Tokens)
-
-
-class Executor:
-    def __init__(self, run: Any, folder: Path, options: ApiOptions, stream: Any = None) -> None:
+    def __init__(self, run: Any, ledger: Ledger, options: ApiOptions, stream: Any) -> None:
         self.run = run
-        self.folder = folder
+        self.ledger = ledger
+        self.folder = ledger.folder
         self.options = options
-        self.stream = stream or sys.stderr
-        self.path = folder / STATE_NAME
-        endpoint = run.client.endpoint
-        if self.path.exists():
-            try:
-                self.state = State.model_validate_json(self.path.read_bytes())
-            except ValueError as exc:
-                raise InputError(f"not a batch state file: {str(exc).splitlines()[0]}", where=str(self.path)) from None
-            if self.state.server != endpoint.server_id:
-                raise InputError(
-                    f"the batches recorded here belong to {self.state.server}, not {endpoint.server_id}; "
-                    "finish them with that server, or use another --out",
-                    where=str(self.path),
-                )
-        else:
-            self.state = State(server=endpoint.server_id, model=endpoint.model)
-        self.outcomes = Outcomes(folder, retry_rejected=options.retry_rejected)
+        self.stream = stream
         self.api: Any = None
         #: Bars while waiting in a terminal (no other live display then), else lines.
         self.display: Any = None
-        self.lines = BatchLines(self.stream)
-
-    def save(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, self.state.model_dump_json(indent=1) + "\n")
-
-    def say(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    @property
-    def open_files(self) -> list[Submitted]:
-        return [f for f in self.state.files if not f.collected]
-
-    def waiting_on(self) -> dict[str, str]:
-        """custom_id → the batch (and round) that holds its line, for the pending items."""
-        where = {}
-        for record in self.open_files:
-            holder = f"batch {record.batchId}" if record.batchId else f"{record.name} (not submitted yet)"
-            for key in read_ids(self.folder / record.name):
-                where[key] = f"{holder}, round {record.round}"
-        return where
-
-    def in_flight_keys(self) -> set[str]:
-        keys: set[str] = set()
-        for record in self.open_files:
-            keys.update(read_ids(self.folder / record.name))
-        return keys
+        self.lines = BatchLines(stream)
 
     # --- submit -------------------------------------------------------------
 
-    def record_round(self, files: list[RequestFile], fmt: str) -> None:
-        """Remember the new files before anything is uploaded."""
-        self.state.round += 1
-        self.state.rounds.append(BatchRound(round=self.state.round, lines=sum(f.lines for f in files)))
-        for f in files:
-            self.state.files.append(Submitted(name=f.path.name, round=self.state.round, lines=f.lines, format=fmt))
-        self.save()
-
     async def submit_open(self) -> None:
         """Upload and create a batch for every recorded file that has none; adopt one created before a crash."""
-        for record in self.open_files:
+        ledger = self.ledger
+        for record in ledger.open_files:
             if record.batchId is not None:
                 continue
             if record.fileId is None:
                 with (self.folder / record.name).open("rb") as handle:
                     uploaded = await self.api.files.create(file=(record.name, handle), purpose="batch")
                 record.fileId = uploaded.id
-                self.save()
+                ledger.save()
             batch = await self._existing_batch(record.fileId)
             if batch is None:
                 batch = await self.api.batches.create(
@@ -165,13 +93,10 @@ class Executor:
                     metadata={"rewriter": "batch", "file": record.name, "round": str(record.round)},
                 )
             record.batchId, record.status = batch.id, batch.status
-            self.save()
-            self._round_of(record).batches.append(batch.id)
-            self.save()
-            self.say(f"batch {batch.id}: {record.lines} lines submitted (round {record.round})")
-
-    def _round_of(self, record: Submitted) -> BatchRound:
-        return next(r for r in self.state.rounds if r.round == record.round)
+            ledger.save()
+            ledger.round_of(record).batches.append(batch.id)
+            ledger.save()
+            ledger.say(f"batch {batch.id}: {record.lines} lines submitted (round {record.round})")
 
     async def _existing_batch(self, file_id: str) -> Any:
         """A batch already made of `file_id` (created just before a crash), if any."""
@@ -186,7 +111,7 @@ class Executor:
     async def refresh(self, collect: bool = True) -> bool:
         """Look at every batch in flight, collect the finished ones; True when none is left running."""
         running = False
-        for record in self.open_files:
+        for record in self.ledger.open_files:
             if record.batchId is None:
                 continue
             batch = await self.api.batches.retrieve(record.batchId)
@@ -199,7 +124,7 @@ class Executor:
                 running = True
             elif collect:
                 await self.collect(record, batch)
-        self.save()
+        self.ledger.save()
         return not running
 
     def show(self, record: Submitted) -> None:
@@ -224,7 +149,7 @@ class Executor:
 
     async def collect(self, record: Submitted, batch: Any) -> None:
         ids = read_ids(self.folder / record.name)
-        sink = ResultSink(self.run.cache, self.outcomes, lambda key: record.format)
+        sink = ResultSink(self.run.cache, self.ledger.outcomes, lambda key: record.format)
         for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
             if not file_id:
                 continue
@@ -241,47 +166,24 @@ class Executor:
         unanswered = [key for key in ids if key not in sink.seen]
         if batch.status == "failed":
             reason = "the Batch API rejected the file: " + ("; ".join(errors) or "no reason given")
-            self.say(f"batch {record.batchId} failed: {'; '.join(errors) or 'no reason given'}")
+            self.ledger.say(f"batch {record.batchId} failed: {'; '.join(errors) or 'no reason given'}")
             for key in unanswered:
                 sink.fail(key, reason, final=True)  # the same file would be rejected again
         else:
             for key in unanswered:
                 sink.fail(key, f"no result (batch {batch.status})")
         sink.flush()
-        self.state.tokens.input += sink.tokens.input
-        self.state.tokens.output += sink.tokens.output
-        record.collected = True
-        self.save()
-
-    def finish(self, retry: str) -> None:
-        """Nothing is in flight: settle the outcomes (a rerun takes failed items up
-        again, as online) and name the rejected requests' way back."""
-        rejected = self.outcomes.rejected
-        if rejected:
-            self.say(f"{rejected} request(s) rejected by the Batch API (see the report); once the cause is fixed: {retry}")
-        self.outcomes.settle()
+        self.ledger.collected(record, sink.tokens)
 
     async def cancel(self) -> list[str]:
         cancelled = []
-        for record in self.open_files:
+        for record in self.ledger.open_files:
             if record.batchId is not None and record.status not in TERMINAL:
                 batch = await self.api.batches.cancel(record.batchId)
                 record.status = batch.status
                 cancelled.append(record.batchId)
-        self.save()
+        self.ledger.save()
         return cancelled
-
-    def summary(self) -> BatchRun:
-        state = self.state
-        return BatchRun(
-            via="batch-api",
-            batches=[f.batchId for f in state.files if f.batchId],
-            inFlight=[f.batchId for f in self.open_files if f.batchId],
-            rounds=state.rounds,
-            tokens=state.tokens.model_copy(),
-            cost=estimated_cost(self.run.settings, state.model, state.tokens, batch=True),
-            errors=[e for f in state.files for e in f.errors],
-        )
 
 
 async def run_batch_api(
@@ -298,27 +200,29 @@ async def run_batch_api(
 async def _run_locked(
     run: Any, sources: list[str | Path], options: BatchOptions, api_options: ApiOptions, report: BatchReport, folder: Path
 ) -> BatchReport:
-    executor = Executor(run, folder, api_options)
+    stream = sys.stderr
+    ledger = Ledger(folder, run.client.endpoint, stream, retry_rejected=api_options.retry_rejected)
+    courier = Courier(run, ledger, api_options, stream)
     started = time.perf_counter()
     try:
-        executor.api = await run.client.api()
+        courier.api = await run.client.api()
         if api_options.cancel:
-            cancelled = await executor.cancel()
-            executor.say(f"cancelled {len(cancelled)} batch(es): {', '.join(cancelled) or 'none in flight'}")
+            cancelled = await courier.cancel()
+            ledger.say(f"cancelled {len(cancelled)} batch(es): {', '.join(cancelled) or 'none in flight'}")
             return report
-        await executor.submit_open()
+        await courier.submit_open()
         first = True
         rounds = 0  # submitted by this run
         retry = retry_command(sources, options.out, "--via", "batch-api")
         while True:
-            await executor.refresh()
+            await courier.refresh()
             writer = RequestWriter(
-                lambda n: folder / f"round{executor.state.round + 1:03d}-{n:03d}.jsonl",
+                lambda n: folder / f"round{ledger.state.round + 1:03d}-{n:03d}.jsonl",
                 api_options.max_lines,
                 api_options.max_bytes,
             )
             rendered = await render_round(
-                run, sources, options, executor.outcomes, writer, in_flight=executor.in_flight_keys(),
+                run, sources, options, ledger.outcomes, writer, in_flight=ledger.in_flight_keys(),
                 last_round=rounds if rounds >= run.settings.batch_rounds else 0, retry=retry,
             )  # fmt: skip
             merge_round(report, rendered, first=first)
@@ -326,14 +230,14 @@ async def _run_locked(
             files = writer.close()
             if files:
                 rounds += 1
-                executor.record_round(files, first_format(run))
-                await executor.submit_open()
-            if not executor.open_files:
-                executor.finish(retry)
+                ledger.record_round(files, first_format(run))
+                await courier.submit_open()
+            if not ledger.open_files:
+                ledger.finish(retry)
                 return report
             if not api_options.wait:
                 return report
-            await executor.wait()
+            await courier.wait()
     except ModelError:
         raise
     except Exception as exc:
@@ -343,9 +247,9 @@ async def _run_locked(
             raise ModelError(f"the Batch API at {run.client.base_url} said: {exc}") from None
         raise
     finally:
-        executor.outcomes.close()
-        report.batch = executor.summary()
-        mark_pending(report, executor.waiting_on().get)
+        ledger.outcomes.close()
+        report.batch = ledger.summary(run.settings)
+        mark_pending(report, ledger.waiting_on().get)
         report.wallTime = round(time.perf_counter() - started, 3)
         if options.report is not None:
             from rewriter.batch.report import write_report

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from rewriter.batch.deferred import Outcomes
 from rewriter.batch.report import Tokens
 from rewriter.errors import InputError, ModelError
-from rewriter.model import ChatReply, reply_content
+from rewriter.transport import ChatReply, reply_content
 
 #: Cache writes are committed in transactions of this many entries.
 _CHUNK = 500
