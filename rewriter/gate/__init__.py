@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rewriter import policy
-from rewriter.gate.impact import certain_future, unhedged, unsupported_history
-from rewriter.gate.meta import meta_talk
 from rewriter.gate.names import unsupported_names, unsupported_quotations
 from rewriter.gate.prose import (
     exclamations,
@@ -80,6 +78,11 @@ def describe(rule: str, words: tuple[str, ...], sentence: str) -> str:
 def examine(sentence: str, source: Source, section: str = "") -> list[Finding]:
     """Every objection of the gate to one sentence of an answer's `section`
     (overview, what_happened, impact), given the item's source."""
+    # Imported here: `rewriter check` imports the gate for its prose rules alone,
+    # and these two modules compile many patterns (~5 ms of its start-up).
+    from rewriter.gate.impact import certain_future, unhedged, unsupported_history
+    from rewriter.gate.meta import meta_talk
+
     found: list[Finding] = []
 
     def add(rule: str, words: list[str]) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rewriter.gate.impact import unhedged
 from rewriter.gate.source import Source
 from rewriter.gate.words import STOPWORDS, stem
 
@@ -53,4 +52,6 @@ def off_story(sentence: str, source: Source) -> bool:
     judged = len(shared) + len(missing)
     if judged < MIN_CONTENT_WORDS or len(shared) >= ON_STORY_SHARE * judged:
         return False
+    from rewriter.gate.impact import unhedged  # here: `rewriter check` never needs impact's patterns
+
     return not shared or unhedged(sentence)
