@@ -7,6 +7,8 @@ can see (and change) the whole operating envelope of the tool on one page.
 from __future__ import annotations
 
 # --- the model call -------------------------------------------------------
+#: The model asked on an OpenAI-compatible server when REWRITER_MODEL is unset.
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 #: Seconds one HTTP request to the model may take before it is abandoned.
 REQUEST_TIMEOUT_S = 120.0
 #: Seconds to wait for a TCP connection to the model server.

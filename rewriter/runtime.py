@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rewriter import policy
 from rewriter.cache import ResponseCache
 from rewriter.model import Endpoint, ModelClient
 from rewriter.prompts import Prompt, load_prompt
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from rewriter.items import FeedItem
     from rewriter.rewrite import Outcome
 
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
@@ -61,7 +61,7 @@ def build_endpoint(settings: Settings, stack: contextlib.ExitStack) -> Endpoint:
     base_url = (settings.openai_base_url or DEFAULT_OPENAI_BASE_URL).rstrip("/")
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return Endpoint(
-        model=settings.model or DEFAULT_OPENAI_MODEL, server_id=base_url, base_url=base_url, api_key=key,
+        model=settings.model or policy.DEFAULT_OPENAI_MODEL, server_id=base_url, base_url=base_url, api_key=key,
         grammar=settings.grammar,
     )  # fmt: skip
 

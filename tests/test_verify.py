@@ -242,3 +242,11 @@ def test_the_report_counts_and_prices_the_verification_tokens(verifying, tmp_pat
     assert report["totals"]["verifyTokens"] == {"input": 100, "output": 50}
     assert report["items"][0]["verifyTokens"] == {"input": 100, "output": 50}
     assert report["cost"] == pytest.approx((200 * 1 + 100 * 2) / 1e6)
+
+
+def test_a_batch_file_holds_one_model_when_the_writer_is_the_default_model(tmp_path):
+    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "sk-test", "REWRITER_VERIFY": "1",
+           "REWRITER_VERIFY_MODEL": "gpt-4.1-nano"}  # fmt: skip
+    result = run_cli("batch", str(SEED_DRAFT), "--out", str(tmp_path / "o"), "--export-requests", str(tmp_path / "r.jsonl"), env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "REWRITER_VERIFY_MODEL (gpt-4.1-nano) must be the writer's model (gpt-4o-mini)" in result.stderr

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from rewriter import policy
 from rewriter.batch.deferred import DeferredClient, Outcomes
 from rewriter.batch.lines import RequestWriter
 from rewriter.batch.online import run_batch
@@ -42,11 +43,13 @@ def batch_path_problem(settings: Any, via: str) -> str | None:
     if via == "batch-api" and settings.resolved_provider() is Provider.LOCAL:
         return "--via batch-api needs a server with a Batch API: set OPENAI_BASE_URL and OPENAI_API_KEY"
     verifier = settings.verify_model
-    if settings.resolved_verify() and verifier and verifier != (settings.model or verifier):
+    # the writer's model as the lines name it (the embedded model's name is its file's)
+    writer = settings.model or (policy.DEFAULT_OPENAI_MODEL if settings.resolved_provider() is Provider.OPENAI else None)
+    if settings.resolved_verify() and verifier and verifier != writer:
         # A Batch file (OpenAI's, vllm run-batch's) holds requests to one model.
         return (
             f"a Batch file holds requests to one model, so REWRITER_VERIFY_MODEL ({verifier}) must be "
-            f"the writer's model ({settings.model}) on the Batch paths; unset it, or verify online"
+            f"the writer's model ({writer or 'the embedded model'}) on the Batch paths; unset it, or verify online"
         )
     return None
 
