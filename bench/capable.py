@@ -238,7 +238,7 @@ async def replay_items(cache: Path, verify: bool) -> list[ItemResult]:
                 found = [p for p in review(first, facts) if p.blocking]
                 verdict = calls[1][1] if len(calls) > 1 and calls[1][0] == "verify" else None
                 if verify and not found and verdict is not None:
-                    found += judge(first, verdict, facts, same_language=run.prompt.article_lang(item.lang) == item.lang)
+                    found += judge(first, verdict, facts)
                 result.first_findings = [p.message for p in found]
                 # with verification on, an answer is publishable only once its verification is recorded
                 result.first_publishable = not found and (not verify or verdict is not None)

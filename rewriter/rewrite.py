@@ -204,9 +204,8 @@ class _Verifier:
         from rewriter.verify import verify as ask
 
         verdict = await ask(
-            answer, self.item.text.joined(), self.facts, self.client, where=self.item.label, model=self.how.model,
-            folder=self.prompt.folder, same_language=self.prompt.article_lang(self.item.lang) == self.item.lang,
-        )  # fmt: skip
+            answer, self.facts, self.client, where=self.item.label, model=self.how.model, folder=self.prompt.folder
+        )
         _add_usage(self.usage, verdict.usage)
         self.cached = self.cached and verdict.cached
         return verdict
@@ -323,10 +322,8 @@ async def _pruned(
     """
     if verdict is not None and any(not p.sentence for p in verdict.problems):
         return None  # the verifier gave no usable answer: nothing of it is verified
-    pruned = drop_unsupported(candidate, facts, verdict.rejected if verdict is not None else frozenset())
-    if pruned is None or any(p.blocking for p in review(pruned.answer, facts)):
-        return None
-    if verifier is None or verdict is not None:
+    pruned = _publishable_drop(candidate, facts, verdict.rejected if verdict is not None else frozenset())
+    if pruned is None or verifier is None or verdict is not None:
         return pruned
     try:
         second = await verifier(pruned.answer)
@@ -336,10 +333,16 @@ async def _pruned(
         return pruned
     if any(not p.sentence for p in second.problems):
         return None
-    again = drop_unsupported(pruned.answer, facts, second.rejected)
-    if again is None or any(p.blocking for p in review(again.answer, facts)):
+    again = _publishable_drop(pruned.answer, facts, second.rejected)
+    return None if again is None else Pruned(again.answer, pruned.dropped + again.dropped)
+
+
+def _publishable_drop(answer: RewriteAnswer, facts: Facts, rejected: frozenset[str]) -> Pruned | None:
+    """`drop_unsupported`, when what is left passes the review."""
+    pruned = drop_unsupported(answer, facts, rejected)
+    if pruned is None or any(p.blocking for p in review(pruned.answer, facts)):
         return None
-    return Pruned(again.answer, pruned.dropped + again.dropped)
+    return pruned
 
 
 def article_front_matter(outcome: Outcome, expanded_at: str | None = None) -> dict[str, Any]:

@@ -155,13 +155,13 @@ class Verdict:
     rejected: frozenset[str] = frozenset()
 
 
-def judge(answer: RewriteAnswer, verdict: VerifyAnswer, facts: Facts, *, same_language: bool = True) -> list[Problem]:
+def judge(answer: RewriteAnswer, verdict: VerifyAnswer, facts: Facts) -> list[Problem]:
     """The findings in the verifier's labels for `answer` (see the module docstring)."""
     labels = {label.n: label for label in verdict.sentences}
     problems = []
     for claim in claims(answer):
         label = labels.get(claim.n)
-        reason = _objection(claim, label, facts, same_language)
+        reason = _objection(claim, label, facts)
         if reason is None:
             continue
         kind = "inference" if label is not None and label.label == "inference" else "unsupported"
@@ -171,7 +171,7 @@ def judge(answer: RewriteAnswer, verdict: VerifyAnswer, facts: Facts, *, same_la
     return problems
 
 
-def _objection(claim: Claim, label: Label | None, facts: Facts, same_language: bool) -> str | None:
+def _objection(claim: Claim, label: Label | None, facts: Facts) -> str | None:
     """Why the sentence may not be published, or None."""
     if label is None:
         return "was given no label by the verifier"
@@ -182,7 +182,7 @@ def _objection(claim: Claim, label: Label | None, facts: Facts, same_language: b
         return "states an inference as fact; keep to what the news item says"
     if not quoted_in(label.quote, facts.source.text):
         return "has no words of the news item behind it"
-    if label.label == "supported" and same_language and not shares_content(claim.text, label.quote):
+    if label.label == "supported" and facts.source.same_language and not shares_content(claim.text, label.quote):
         return "is not what the quoted words of the news item say"
     return None
 
@@ -221,8 +221,8 @@ def _short(text: str, limit: int = 160) -> str:
 
 
 async def verify(
-    answer: RewriteAnswer, article: str, facts: Facts, client: ModelClient, *, where: str,
-    model: str | None = None, folder: Path | None = None, same_language: bool = True,
+    answer: RewriteAnswer, facts: Facts, client: ModelClient, *, where: str, model: str | None = None,
+    folder: Path | None = None,
 ) -> Verdict:  # fmt: skip
     """Ask the verifier about `answer` and judge its labels.
 
@@ -234,7 +234,7 @@ async def verify(
     from rewriter.errors import ModelError
     from rewriter.model import InvalidAnswer
 
-    messages = verify_messages(article, answer, folder)
+    messages = verify_messages(facts.source.text, answer, folder)
     try:
         completion = await client.complete(messages, parse_verdict, where=f"{where} (verification)", shape=VERIFY, model=model)
     except InvalidAnswer as exc:
@@ -243,7 +243,7 @@ async def verify(
         if exc.last_output is None:
             raise
         return _unverified("the verification was cut off", exc.usage or {})
-    problems = judge(answer, completion.parsed, facts, same_language=same_language)
+    problems = judge(answer, completion.parsed, facts)
     return Verdict(
         problems, dict(completion.usage), completion.cached, frozenset(p.sentence for p in problems if p.sentence)
     )
