@@ -19,7 +19,7 @@ from rewriter.answer import RewriteAnswer
 from rewriter.review import Facts
 from rewriter.verify import VerifyAnswer, claims, judge
 from tests.conftest import EXAMPLES, run_cli
-from tests.fakeserver import GOOD_ANSWER, Reply, completion, is_verification, supported_verdict
+from tests.fakeserver import GOOD_ANSWER, Reply, completion, is_verification, numbered_sentences, supported_verdict
 
 SEED_DRAFT = EXAMPLES / "drafts" / "doj-north-korea.md"
 PLANTED = "Authorities collected the $15 million after North Korea's crypto operations were shut down."
@@ -37,14 +37,8 @@ def verdict_flagging(request: dict) -> Reply:
     """The verifier of the fake server: every sentence supported but the planted one."""
     if not is_verification(request):
         return Reply(json.dumps(PLANTED_ANSWER))
-    flagged = tuple(n for n, _, text in _numbered(request) if text == PLANTED)
+    flagged = tuple(n for n, _, text in numbered_sentences(request) if text == PLANTED)
     return Reply(json.dumps(supported_verdict(request, unsupported=flagged)))
-
-
-def _numbered(request: dict) -> list[tuple[int, str, str]]:
-    from tests.fakeserver import numbered_sentences
-
-    return numbered_sentences(request)
 
 
 def article(path: Path) -> tuple[dict, str]:
@@ -104,7 +98,7 @@ def test_a_verifier_whose_quotes_are_not_in_the_item_passes_nothing(verifying, t
         if not is_verification(request):
             return Reply(json.dumps(GOOD_ANSWER))
         labels = [{"n": n, "label": "supported", "quote": "the regime paid every victim back in full", "note": ""}
-                  for n, _, _ in _numbered(request)]  # fmt: skip
+                  for n, _, _ in numbered_sentences(request)]  # fmt: skip
         return Reply(json.dumps({"sentences": labels}))
 
     verifying.default = invented_quotes
