@@ -1,9 +1,10 @@
 """How long an article may be, given how much its source says (spec §3).
 
-The prompt asks for these lengths and the review checks the same ones, so
-a model is never refused for a rule it was not told (issue 19: "overview
-has 37 words; write 40-90" for a prompt that asked for sentences). The rows
-are `policy.ARTICLE_SIZES`.
+The prompt asks for these lengths, and the review holds the overview to the
+same row, so a model is never refused for a rule it was not told (issue 19:
+"overview has 37 words; write 40-90" for a prompt that asked for
+sentences). Paragraph and bullet counts are asked for, and held only to the
+answer's schema. The rows are `policy.ARTICLE_SIZES`.
 """
 
 from __future__ import annotations
